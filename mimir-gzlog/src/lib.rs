@@ -1,0 +1,1 @@
+//! Crash-safe gzip logs (work in progress).
