@@ -1,0 +1,124 @@
+//! The background worker: one named thread per logger that feeds every sink.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::entry::Entry;
+use crate::error::{Error, ErrorKind};
+use crate::sink::Sink;
+
+/// What the caller side sends to the worker.
+pub(crate) enum Msg {
+    Entry(Entry),
+    /// Flush every sink, then answer on the channel.
+    Flush(Sender<()>),
+}
+
+/// State shared by the logger handle and its worker.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    /// Set while `error` holds something, so `log` can check with one load.
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+    pub(crate) dropped: AtomicU64,
+}
+
+impl Shared {
+    /// Keeps the first unreported error and counts the ones after it.
+    pub(crate) fn report(&self, err: Error) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_mut() {
+            Some(first) => first.count_further(),
+            None => *slot = Some(err),
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// The pending sink error, if any; reporting it clears it.
+    pub(crate) fn take(&self) -> Result<(), Error> {
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        self.failed.store(false, Ordering::Release);
+        slot.take().map_or(Ok(()), Err)
+    }
+}
+
+/// When a batch ends even though entries keep coming.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    pub(crate) bytes: usize,
+    pub(crate) delay: Duration,
+}
+
+pub(crate) struct Worker {
+    pub(crate) sinks: Vec<Option<Box<dyn Sink>>>,
+    pub(crate) rx: Receiver<Msg>,
+    pub(crate) shared: std::sync::Arc<Shared>,
+    pub(crate) bounds: Bounds,
+}
+
+impl Worker {
+    /// Runs until every sender is gone, then closes the sinks.
+    pub(crate) fn run(mut self) {
+        while let Ok(first) = self.rx.recv() {
+            let started = Instant::now();
+            let mut bytes = 0;
+            let mut count = 0u32;
+            let mut next = Some(first);
+            while let Some(msg) = next {
+                match msg {
+                    Msg::Entry(entry) => {
+                        bytes += entry.len() + 1;
+                        self.each(|sink| sink.write(&entry));
+                    }
+                    Msg::Flush(ack) => {
+                        self.each(|sink| sink.end_batch());
+                        self.each(|sink| sink.flush());
+                        // The flusher may have given up waiting; nothing to do then.
+                        let _ = ack.send(());
+                    }
+                }
+                count = count.wrapping_add(1);
+                // Reading the clock costs more than a channel receive: look at
+                // it every 64 entries only.
+                if bytes >= self.bounds.bytes
+                    || (count % 64 == 0 && started.elapsed() >= self.bounds.delay)
+                {
+                    break;
+                }
+                next = self.rx.try_recv().ok();
+            }
+            self.each(|sink| sink.end_batch());
+        }
+        self.each(|sink| sink.close());
+    }
+
+    /// Calls `f` on every live sink. A sink that panics is reported and
+    /// dropped, so that one broken sink cannot take the others down.
+    fn each(&mut self, mut f: impl FnMut(&mut dyn Sink) -> Result<(), Error>) {
+        for (index, slot) in self.sinks.iter_mut().enumerate() {
+            let Some(sink) = slot.as_deref_mut() else {
+                continue;
+            };
+            match catch_unwind(AssertUnwindSafe(|| f(sink))) {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => self.shared.report(err),
+                Err(_) => {
+                    *slot = None;
+                    self.shared.report(Error::new(
+                        ErrorKind::Sink,
+                        format!(
+                            "sink #{index} panicked and was removed; it receives no more entries"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
