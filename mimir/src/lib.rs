@@ -1,0 +1,53 @@
+//! Mímir: a logger for experiments.
+//!
+//! A training loop calls [`Logger::log`] with a JSON object thousands of
+//! times a second. Mímir serializes it once, keeps the last `maxlen` entries
+//! in memory ([`Logger::get`], `-1` being the newest), and hands it to one
+//! worker thread that prints it for the person watching and appends it to a
+//! line-delimited JSON file. Read logs back with [`read`], or with `jq`.
+//!
+//! ```
+//! use mimir::{json, Logger};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let logger = Logger::builder()
+//!     .maxlen(10)                              // keep the last 10 entries in memory
+//!     .filename(dir.path().join("log.jsonl"))  // and all of them on disk
+//!     .no_formatter()                          // print nothing (the default prints each entry)
+//!     .build()?;
+//! for i in 0..100 {
+//!     logger.log(&json!({"iteration": i, "training_error": 1.0 / (i as f64 + 1.0)}))?;
+//! }
+//! assert_eq!(logger.get(-1).unwrap()["iteration"], 99);
+//! logger.close()?;
+//!
+//! let entries = mimir::read(dir.path().join("log.jsonl"))?.collect::<Result<Vec<_>, _>>()?;
+//! assert_eq!(entries.len(), 100);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The main types: [`Logger`] and its [`LoggerBuilder`], [`Entry`],
+//! [`Sink`] (write your own destination), [`Format`] (write your own
+//! formatter), [`Error`] with its [`ErrorKind`].
+//!
+//! # Features
+//!
+//! - `format` (default): the [`format`] module (`Simple`, `Compact`, `Json`);
+//!   `Simple` to standard output is the default formatter. Without it a
+//!   logger prints nothing unless given a formatter.
+#![deny(missing_docs)]
+
+mod builder;
+mod logger;
+mod read;
+
+pub use crate::builder::LoggerBuilder;
+pub use crate::logger::Logger;
+pub use crate::read::{read, Entries};
+pub use mimir_core::{Entry, Error, ErrorKind, Format, Printer, Sink};
+pub use serde_json::json;
+
+/// Formatters that show entries to people (the `format` feature).
+#[cfg(feature = "format")]
+#[doc(inline)]
+pub use mimir_format as format;
