@@ -62,7 +62,8 @@ mod tests {
             // A raw inflater takes the dictionary before any input.
             d.set_dictionary(dict).ok();
         }
-        d.decompress_vec(stream, &mut out, FlushDecompress::Sync).ok();
+        d.decompress_vec(stream, &mut out, FlushDecompress::Sync)
+            .ok();
         out
     }
 
@@ -71,10 +72,16 @@ mod tests {
         let dict: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 13) as u8).collect();
         let mut stream = Vec::new();
-        deflate_aligned(&data, &dict[dict.len() - 32768..], 6, |p| {
-            stream.extend_from_slice(p);
-            Ok(())
-        }, |e| e)?;
+        deflate_aligned(
+            &data,
+            &dict[dict.len() - 32768..],
+            6,
+            |p| {
+                stream.extend_from_slice(p);
+                Ok(())
+            },
+            |e| e,
+        )?;
         assert_eq!(&stream[stream.len() - 4..], &[0, 0, 0xff, 0xff]);
         assert_eq!(inflate(&stream, &dict[dict.len() - 32768..]), data);
         Ok(())

@@ -81,7 +81,9 @@ impl fmt::Display for Error {
         match self.kind {
             ErrorKind::Io => write!(f, "{}: {}", path, self.detail)?,
             ErrorKind::NotGzlog => write!(f, "{}: not a gzlog file ({})", path, self.detail)?,
-            ErrorKind::Locked => write!(f, "{}: locked by another process ({})", path, self.detail)?,
+            ErrorKind::Locked => {
+                write!(f, "{}: locked by another process ({})", path, self.detail)?
+            }
             ErrorKind::Corrupt => write!(f, "{}: corrupt gzlog state ({})", path, self.detail)?,
             ErrorKind::InvalidInput => write!(f, "{}: {}", path, self.detail)?,
         }

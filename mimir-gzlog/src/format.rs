@@ -146,7 +146,10 @@ impl Extra {
         // Signed 64-bit on disk; anything this large is garbage anyway.
         let limit = 1u64 << 62;
         if self.first < min_first || self.first > limit || self.last > limit {
-            return Err(format!("block offsets {} / {} out of range", self.first, self.last));
+            return Err(format!(
+                "block offsets {} / {} out of range",
+                self.first, self.last
+            ));
         }
         if self.last < self.first || (self.last - self.first) % BLOCK_STRIDE != 0 {
             return Err(format!(
@@ -199,7 +202,11 @@ pub(crate) fn fresh_log() -> [u8; 64] {
 /// byte written, how many bytes back from `last` that is, and the bit index
 /// of BFINAL in that byte).
 pub(crate) fn last_header_site(extra: &Extra) -> (u64, u64, u32) {
-    let back = if extra.last == extra.first { extra.back } else { 8 };
+    let back = if extra.last == extra.first {
+        extra.back
+    } else {
+        8
+    };
     let bit_addr = 8 * extra.last - u64::from(back);
     let len = if back > 8 { 2 } else { 1 };
     (bit_addr / 8, len, (bit_addr % 8) as u32)
@@ -209,7 +216,11 @@ pub(crate) fn last_header_site(extra: &Extra) -> (u64, u64, u32) {
 /// holds the BFINAL bit (only its bits below the header are kept).
 pub(crate) fn last_header_bytes(extra: &Extra, current: u8, final_block: bool) -> Vec<u8> {
     let (_, len, k) = last_header_site(extra);
-    let keep = if k == 0 { 0 } else { current & ((1u8 << k) - 1) };
+    let keep = if k == 0 {
+        0
+    } else {
+        current & ((1u8 << k) - 1)
+    };
     let mut out = Vec::with_capacity(6);
     out.push(keep | (u8::from(final_block) << k));
     if len == 2 {
@@ -263,7 +274,10 @@ mod tests {
         let mut bad = buf.clone();
         bad[48..50].copy_from_slice(&16385u16.to_le_bytes());
         assert!(matches!(Extra::decode(&bad), Err(Refusal::Corrupt(_))));
-        assert!(matches!(Extra::decode(&buf[..50]), Err(Refusal::NotGzlog(_))));
+        assert!(matches!(
+            Extra::decode(&buf[..50]),
+            Err(Refusal::NotGzlog(_))
+        ));
         let mut gz = buf;
         gz[3] = 8; // FNAME instead of FEXTRA: an ordinary gzip file
         assert!(matches!(Extra::decode(&gz), Err(Refusal::NotGzlog(_))));
@@ -278,10 +292,16 @@ mod tests {
         e.back = 3; // header bits 5..7 of byte 99
         e.stored = 5;
         assert_eq!(last_header_site(&e), (99, 1, 5));
-        assert_eq!(last_header_bytes(&e, 0xff, true), vec![0x3f, 5, 0, 0xfa, 0xff]);
+        assert_eq!(
+            last_header_bytes(&e, 0xff, true),
+            vec![0x3f, 5, 0, 0xfa, 0xff]
+        );
         e.back = 10; // header starts at bit 6 of byte 98
         assert_eq!(last_header_site(&e), (98, 2, 6));
-        assert_eq!(last_header_bytes(&e, 0xff, false), vec![0x3f, 0, 5, 0, 0xfa, 0xff]);
+        assert_eq!(
+            last_header_bytes(&e, 0xff, false),
+            vec![0x3f, 0, 5, 0, 0xfa, 0xff]
+        );
         e.last = 100 + BLOCK_STRIDE; // later blocks are byte-aligned
         assert_eq!(last_header_site(&e), (100 + BLOCK_STRIDE - 1, 1, 0));
     }

@@ -25,7 +25,9 @@ pub(crate) fn record(path: &Path, op: Operation, event: &str) {
 /// The 24 characters of C's `ctime()` for now, in local time:
 /// `Www Mmm dd hh:mm:ss yyyy`, the day padded with a space.
 fn ctime_now() -> String {
-    chrono::Local::now().format("%a %b %e %H:%M:%S %Y").to_string()
+    chrono::Local::now()
+        .format("%a %b %e %H:%M:%S %Y")
+        .to_string()
 }
 
 #[cfg(test)]

@@ -112,7 +112,9 @@ impl Lock {
 
     fn is_ours(&self) -> bool {
         let mtime = mtime_of(&self.path);
-        mtime.is_some() && mtime == self.mtime && read_small(&self.path) == Some(self.content.clone())
+        mtime.is_some()
+            && mtime == self.mtime
+            && read_small(&self.path) == Some(self.content.clone())
     }
 
     /// Deletes the lock if it is still ours.
@@ -153,7 +155,11 @@ fn judge(path: &Path, patience: Duration) -> Verdict {
         }
     }
     // gzlog.c's rule: stale when the mtime is *more* than `patience` old.
-    match meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()) {
+    match meta
+        .modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+    {
         Some(age) if age > patience => Verdict::Abandoned,
         _ => Verdict::Live,
     }
@@ -165,9 +171,15 @@ fn own_line() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let token = nanos ^ TOKEN_COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(40);
+    let token = nanos
+        ^ TOKEN_COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .rotate_left(40);
     let start = process_start(pid).map_or_else(|| "-".to_string(), |s| s.to_string());
-    format!("pid={pid} host={} start={start} token={token:x}\n", host_name())
+    format!(
+        "pid={pid} host={} start={start} token={token:x}\n",
+        host_name()
+    )
 }
 
 fn parse_owner(s: &str) -> Option<Owner> {
@@ -242,7 +254,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_lock_follows_the_patience_rule() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn empty_lock_follows_the_patience_rule() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("p.lock");
         fs::write(&path, b"")?;
