@@ -47,6 +47,11 @@ pub use crate::read::{read, Entries};
 pub use mimir_core::{Entry, Error, ErrorKind, Format, Printer, Sink};
 pub use serde_json::json;
 
+/// The README's examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// Formatters that show entries to people (the `format` feature).
 #[cfg(feature = "format")]
 #[doc(inline)]
