@@ -12,6 +12,18 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 /// the caller can write and touch the lock between them.
 const PIECE: usize = 32 * 1024;
 
+/// The zlib-rs level used for a zlib level. zlib-rs follows zlib-ng, whose
+/// levels 4-6 use a faster "medium" matcher: at 6 it came out 3.1% larger
+/// than `gzip -6` on high-entropy JSON lines, while its level 7 was 2.6%
+/// smaller at about zlib level 6's speed. So 6, the default, runs as 7.
+pub(crate) fn engine_level(level: u32) -> u32 {
+    if level == 6 {
+        7
+    } else {
+        level
+    }
+}
+
 /// Compresses `data` at `level` with `dict` as preset dictionary, calling
 /// `sink` with each piece of output. Returns the first error of `sink`, or a
 /// description of a compressor failure.
@@ -22,7 +34,7 @@ pub(crate) fn deflate_aligned<E>(
     mut sink: impl FnMut(&[u8]) -> Result<(), E>,
     engine_error: impl Fn(String) -> E,
 ) -> Result<(), E> {
-    let mut comp = Compress::new(Compression::new(level), false);
+    let mut comp = Compress::new(Compression::new(engine_level(level)), false);
     if !dict.is_empty() {
         comp.set_dictionary(dict)
             .map_err(|e| engine_error(format!("cannot set the dictionary: {e}")))?;
@@ -32,8 +44,14 @@ pub(crate) fn deflate_aligned<E>(
     loop {
         out.clear();
         let before_in = comp.total_in();
+        // Flushing only once all input is in: every flush ends a block.
+        let flush = if pos == data.len() {
+            FlushCompress::Sync
+        } else {
+            FlushCompress::None
+        };
         let status = comp
-            .compress_vec(&data[pos..], &mut out, FlushCompress::Sync)
+            .compress_vec(&data[pos..], &mut out, flush)
             .map_err(|e| engine_error(format!("deflate failed: {e}")))?;
         pos += (comp.total_in() - before_in) as usize;
         if !out.is_empty() {
@@ -41,7 +59,7 @@ pub(crate) fn deflate_aligned<E>(
         }
         // Done once all input is taken and the flush did not fill the
         // buffer (a full buffer may mean more flush output is pending).
-        if pos == data.len() && out.len() < out.capacity() {
+        if flush == FlushCompress::Sync && out.len() < out.capacity() {
             return Ok(());
         }
         if status == Status::BufError && out.is_empty() {

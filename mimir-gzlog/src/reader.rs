@@ -181,11 +181,9 @@ impl Reader {
         let mut buf = vec![0u8; INPUT_CHUNK];
         while (tail.len() as u64) < want {
             let room = (want - tail.len() as u64).min(buf.len() as u64) as usize;
-            let n = match self.inflate_some(&mut buf[..room]) {
-                Ok(n) => n,
-                // Past the splice the file may hold a half-written stream.
-                Err(_) => 0,
-            };
+            // Past the splice the file may hold a half-written stream: an
+            // inflate error there just means the tail is not readable.
+            let n = self.inflate_some(&mut buf[..room]).unwrap_or_default();
             if n == 0 {
                 break;
             }
