@@ -165,6 +165,7 @@ pub fn run_child_with(
     };
     cmd.args([entry, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, format!("{}\n{}", prefix.display(), script));
+    cmd.stdout(std::process::Stdio::null());
     cmd.status()
 }
 
