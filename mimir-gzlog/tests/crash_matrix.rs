@@ -23,8 +23,15 @@ fn child_process_entry() {
 /// Runs a child that must stop at its armed crash point.
 fn crash_child(prefix: &Path, script: &str) -> TestResult {
     let status = run_child(prefix, script, ENTRY)?;
-    assert_eq!(status.code(), Some(CRASH_EXIT_CODE), "child `{script}` did not crash");
-    assert!(with_suffix(prefix, ".lock").exists(), "a crash leaves the lock behind");
+    assert_eq!(
+        status.code(),
+        Some(CRASH_EXIT_CODE),
+        "child `{script}` did not crash"
+    );
+    assert!(
+        with_suffix(prefix, ".lock").exists(),
+        "a crash leaves the lock behind"
+    );
     Ok(())
 }
 
@@ -35,7 +42,10 @@ fn recover_and_check(prefix: &Path, want: Vec<u8>, cell: &str) -> TestResult {
     let log = GzLog::options()
         .lock_wait(Duration::from_secs(5))
         .open(prefix)?;
-    assert!(started.elapsed() < Duration::from_secs(3), "{cell}: lock not taken over at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{cell}: lock not taken over at once"
+    );
     assert!(log.recovery().is_some(), "{cell}: no recovery reported");
     log.close()?;
     assert_content(prefix, &want).map_err(|e| format!("{cell}: {e}"))?;
@@ -76,7 +86,11 @@ fn crash_in_first_append() -> TestResult {
         let prefix = dir.path().join("log");
         // Points 1, 2, 8 fire in the append, 3-7 in the compression after it.
         crash_child(&prefix, &format!("bail:{point}:0 lines:0:3 compress"))?;
-        recover_and_check(&prefix, lines(0, 3), &format!("first append, point {point}"))?;
+        recover_and_check(
+            &prefix,
+            lines(0, 3),
+            &format!("first append, point {point}"),
+        )?;
     }
     Ok(())
 }
@@ -118,7 +132,10 @@ fn crash_in_later_compression() -> TestResult {
         let dir = tempfile::tempdir()?;
         let prefix = dir.path().join("log");
         let mut want = prefill(&prefix, &[(0, 2000, true), (2000, 500, false)])?;
-        assert!(with_suffix(&prefix, ".dict").exists(), "the later compression uses a dictionary");
+        assert!(
+            with_suffix(&prefix, ".dict").exists(),
+            "the later compression uses a dictionary"
+        );
         crash_child(&prefix, &format!("bail:{point}:0 lines:2500:3 compress"))?;
         want.extend_from_slice(&lines(2500, 3));
         recover_and_check(&prefix, want, &format!("later compression, point {point}"))?;
@@ -146,9 +163,19 @@ fn crash_in_recovery() -> TestResult {
         } else {
             // The crash came inside the recovery: the journal says so.
             let journal = std::fs::read_to_string(with_suffix(&prefix, ".repairs"))?;
-            assert!(journal.lines().last().is_some_and(|l| !l.ends_with("complete")), "{journal}");
+            assert!(
+                journal
+                    .lines()
+                    .last()
+                    .is_some_and(|l| !l.ends_with("complete")),
+                "{journal}"
+            );
         }
-        recover_and_check(&prefix, want, &format!("interrupted recovery, point {point}"))?;
+        recover_and_check(
+            &prefix,
+            want,
+            &format!("interrupted recovery, point {point}"),
+        )?;
     }
     Ok(())
 }

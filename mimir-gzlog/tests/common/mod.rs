@@ -169,6 +169,31 @@ pub fn run_child_with(
     cmd.status()
 }
 
+/// Like [`run_child_with`], capturing the child's stderr.
+pub fn child_output(
+    prefix: &Path,
+    script: &str,
+    entry: &str,
+    fsize_blocks: Option<u64>,
+) -> std::io::Result<(ExitStatus, String)> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = Command::new("sh");
+    let limit = fsize_blocks.map_or_else(|| "unlimited".to_string(), |b| b.to_string());
+    cmd.arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {limit}; exec \"$0\" \"$@\""
+        ))
+        .arg(exe)
+        .args([entry, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, format!("{}\n{}", prefix.display(), script))
+        .stdout(std::process::Stdio::null());
+    let out = cmd.output()?;
+    Ok((
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
 /// Pseudo-random bytes (xorshift), for less compressible data.
 pub fn noise(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
@@ -209,7 +234,14 @@ fn child_script(prefix: &Path, script: &str) -> Result<(), mimir_gzlog::Error> {
             mimir_gzlog::set_crash_point(p.parse().unwrap_or(0), c.parse().unwrap_or(0));
         }
     }
-    let mut log = GzLog::open(prefix)?;
+    let mut options = GzLog::options();
+    for w in &words {
+        if let Some(ms) = w.strip_prefix("wait:").and_then(|m| m.parse().ok()) {
+            options = options.lock_wait(std::time::Duration::from_millis(ms));
+        }
+    }
+    let mut log = options.open(prefix)?;
+    let mut done = 0u64;
     for w in words {
         let parts: Vec<u64> = w
             .split(':')
@@ -217,15 +249,22 @@ fn child_script(prefix: &Path, script: &str) -> Result<(), mimir_gzlog::Error> {
             .filter_map(|x| x.parse().ok())
             .collect();
         if w.starts_with("lines:") {
-            log.write(&lines(parts[0], parts[1]))?;
+            log.write(&lines(parts[0], parts[1]))
+                .inspect_err(|_| eprintln!("after {done} writes"))?;
+            done += 1;
         } else if w.starts_with("each:") {
             for i in parts[0]..parts[0] + parts[1] {
-                log.write(line(i).as_bytes())?;
+                log.write(line(i).as_bytes())
+                    .inspect_err(|_| eprintln!("after {done} writes"))?;
+                done += 1;
             }
         } else if w.starts_with("bytes:") {
             log.write(&noise(parts[0] as usize, parts[1]))?;
         } else if w == "compress" {
-            log.compress()?;
+            log.compress()
+                .inspect_err(|_| eprintln!("after {done} writes"))?;
+        } else if let Some(ms) = w.strip_prefix("sleep:").and_then(|m| m.parse().ok()) {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }
     log.close()
