@@ -175,7 +175,7 @@ impl GzLog {
     /// Appends `data` to the log. An empty `data` does nothing.
     ///
     /// When this returns `Ok`, the data is durable: `P.add` and the log are
-    /// fsynced before and after the append is marked (four fsyncs). Once
+    /// fsynced before and after the append is marked (five fsyncs). Once
     /// the tail reaches 1 MiB the log is compressed before returning (more
     /// fsyncs and CPU); an error from that compression is returned although
     /// the data itself is already safely in the log. A write longer than
