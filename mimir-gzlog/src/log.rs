@@ -204,7 +204,7 @@ impl GzLog {
     /// Compresses the uncompressed tail into the compressed part. With an
     /// empty tail this does nothing and returns `Ok`.
     ///
-    /// Blocks for the compression (about 10 ms per MiB at level 6 in a
+    /// Blocks for the compression (about 30 ms per MiB at level 6 in a
     /// release build); fsyncs `P.add`, `P.temp`, the directory and, through
     /// the marks, the log several times.
     pub fn compress(&mut self) -> Result<()> {

@@ -179,3 +179,48 @@ fn crash_in_recovery() -> TestResult {
     }
     Ok(())
 }
+
+/// A child killed with SIGKILL at an arbitrary moment while writing one
+/// line per write (compressing every 1 MiB): after recovery the log holds
+/// exactly lines 0..k for some k, every write all or nothing.
+#[test]
+fn sigkill_at_a_random_moment_keeps_whole_writes() -> TestResult {
+    for delay_ms in [40u64, 150, 900] {
+        let dir = tempfile::tempdir()?;
+        let prefix = dir.path().join("log");
+        let exe = std::env::current_exe()?;
+        let mut child = std::process::Command::new(exe)
+            .args([ENTRY, "--exact", "--nocapture"])
+            .env(
+                "MIMIR_GZLOG_CHILD",
+                format!("{}\nlines:0:30000 each:30000:100000", prefix.display()),
+            )
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &child.id().to_string()])
+            .status()?;
+        assert!(killed.success());
+        child.wait()?;
+        let log = GzLog::options()
+            .lock_wait(Duration::from_secs(5))
+            .open(&prefix)?;
+        log.close()?;
+        let got = read_log(&prefix)?;
+        let newlines = got.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert!(
+            got == lines(0, newlines),
+            "after {delay_ms} ms: not whole lines 0..{newlines}"
+        );
+        eprintln!("killed after {delay_ms} ms: {newlines} lines");
+        if delay_ms == 900 {
+            assert!(
+                newlines >= 30000,
+                "the child wrote too little to test anything"
+            );
+        }
+        assert_content(&prefix, &got)?;
+    }
+    Ok(())
+}
