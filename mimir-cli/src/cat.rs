@@ -9,7 +9,7 @@ use mimir::{Error, Format};
 /// Print the entries of a log file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The log to read (.jsonl).
+    /// The log to read (.jsonl or .jsonl.gz, also while it is being written).
     path: PathBuf,
     /// Print raw JSON lines instead of the Simple format.
     #[arg(long)]
@@ -26,7 +26,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let stdout_error = |e: io::Error| Error::io("writing", "standard output".as_ref(), e);
-    for entry in mimir::read(&args.path)? {
+    let entries = mimir::read(&args.path)?;
+    if entries.needs_recovery() {
+        eprintln!(
+            "mimir: {} has an interrupted write; showing the entries complete before it (`mimir recover` completes it)",
+            args.path.display()
+        );
+    }
+    for entry in entries {
         match format.format(&entry?, &mut out) {
             // A closed pipe (`mimir cat log | head`) is a normal way to stop.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),

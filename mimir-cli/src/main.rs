@@ -2,6 +2,7 @@
 
 mod cat;
 mod demo;
+mod recover;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ struct Cli {
 enum Command {
     Demo(demo::Args),
     Cat(cat::Args),
+    Recover(recover::Args),
 }
 
 /// Exit code for a failure (bad arguments, unreadable files), as clap uses.
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Cat(args) => cat::run(args),
+        Command::Recover(args) => recover::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

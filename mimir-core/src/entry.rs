@@ -1,5 +1,6 @@
 //! [`Entry`]: one log entry, serialized once and shared by every sink.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::ops::Index;
@@ -13,9 +14,10 @@ use crate::error::{Error, ErrorKind};
 
 /// One log entry: a JSON object, serialized once on the caller's thread.
 ///
-/// Cloning an `Entry` is cheap (it is an [`Arc`]): the ring buffer, the file
-/// and the stream all share the same bytes. The parsed [`Value`] behind
-/// indexing (`entry["loss"]`) is built lazily, on first use, and kept.
+/// Cloning an `Entry` is cheap (it holds an [`Arc`]): the ring buffer, the
+/// file and the stream all share the same bytes. The parsed [`Value`] behind
+/// indexing (`entry["loss"]`) is built lazily, on first use by a handle, and
+/// kept by it and by the clones made from it afterwards.
 ///
 /// Non-finite floats (`NaN`, `inf`) serialize as `null`, as in `serde_json`.
 ///
@@ -31,28 +33,44 @@ use crate::error::{Error, ErrorKind};
 /// ```
 #[derive(Clone)]
 pub struct Entry {
-    inner: Arc<Inner>,
+    // One allocation per entry, freed by whichever thread drops it last:
+    // the hot path moves a pointer, not a tree.
+    json: Arc<str>,
+    // Parsed on first use by this handle (clones made after that share it).
+    value: OnceLock<Arc<Value>>,
 }
 
-struct Inner {
-    json: String,
-    value: OnceLock<Value>,
+thread_local! {
+    /// Serialization scratch space, reused so that `log` allocates once.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256));
 }
 
 impl Entry {
     /// Serializes `value`, which must serialize to a JSON object whose keys
     /// are strings.
     ///
-    /// Costs one serialization and two allocations; does no I/O. Returns an
+    /// Costs one serialization (into a reused per-thread buffer) and one
+    /// allocation; does no I/O. Returns an
     /// error of kind [`ErrorKind::NotAnObject`] for anything that is not an
     /// object (including maps with integer or other non-string keys, which
     /// `serde_json` would otherwise quietly turn into strings), and of kind
     /// [`ErrorKind::Serialize`] when `value`'s `Serialize` fails.
     pub fn new<T: Serialize + ?Sized>(value: &T) -> Result<Entry, Error> {
-        let mut json = Vec::with_capacity(128);
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut buf) => Entry::serialize_into(value, &mut buf),
+            // A `Serialize` impl that logs while being logged.
+            Err(_) => Entry::serialize_into(value, &mut Vec::new()),
+        })
+    }
+
+    fn serialize_into<T: Serialize + ?Sized>(
+        value: &T,
+        json: &mut Vec<u8>,
+    ) -> Result<Entry, Error> {
+        json.clear();
         let mut rejected = None;
         let result = value.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut json,
+            &mut *json,
             ObjectOnly::new(&mut rejected),
         ));
         if let Some(why) = rejected {
@@ -67,10 +85,13 @@ impl Entry {
         }
         // serde_json writes UTF-8 only; the check is a formality that keeps
         // this crate free of unsafe code.
-        let json = String::from_utf8(json).map_err(|e| {
+        let json = std::str::from_utf8(json).map_err(|e| {
             Error::new(ErrorKind::Serialize, "entry serialized to invalid UTF-8").with_source(e)
         })?;
-        Ok(Entry::from_parts(json, OnceLock::new()))
+        Ok(Entry {
+            json: Arc::from(json),
+            value: OnceLock::new(),
+        })
     }
 
     /// Takes one line of JSON text (as read from a `.jsonl` file), which must
@@ -91,41 +112,38 @@ impl Entry {
                 format!("expected a JSON object, found {}", kind_of(&value)),
             ));
         }
-        Ok(Entry::from_parts(text, OnceLock::from(value)))
-    }
-
-    fn from_parts(json: String, value: OnceLock<Value>) -> Entry {
-        Entry {
-            inner: Arc::new(Inner { json, value }),
-        }
+        Ok(Entry {
+            json: Arc::from(text),
+            value: OnceLock::from(Arc::new(value)),
+        })
     }
 
     /// The entry as compact JSON text, without a trailing newline.
     pub fn as_str(&self) -> &str {
-        &self.inner.json
+        &self.json
     }
 
     /// The entry as UTF-8 bytes of JSON, without a trailing newline.
     pub fn as_bytes(&self) -> &[u8] {
-        self.inner.json.as_bytes()
+        self.json.as_bytes()
     }
 
     /// Length of the JSON text in bytes.
     pub fn len(&self) -> usize {
-        self.inner.json.len()
+        self.json.len()
     }
 
     /// Whether the JSON text is empty; never true, an entry is at least `{}`.
     pub fn is_empty(&self) -> bool {
-        self.inner.json.is_empty()
+        self.json.is_empty()
     }
 
     /// The entry as a parsed JSON value (always an object). Parsed on first
     /// call, then cached; keys keep the order in which they were logged.
     pub fn value(&self) -> &Value {
-        self.inner.value.get_or_init(|| {
+        self.value.get_or_init(|| {
             // The text came from serde_json or was checked by `from_json`.
-            serde_json::from_str(&self.inner.json).unwrap_or_else(|_| Value::Object(Map::new()))
+            Arc::new(serde_json::from_str(&self.json).unwrap_or_else(|_| Value::Object(Map::new())))
         })
     }
 

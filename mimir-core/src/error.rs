@@ -16,9 +16,11 @@ pub enum ErrorKind {
     Serialize,
     /// Reading or writing a file failed; [`Error::path`] names it.
     Io,
-    /// A line of a log file is not a JSON object; the message names the file
-    /// and the line number.
+    /// A line of a log file is not a JSON object (the message names the file
+    /// and the line number), or a log file is not in a format Mímir reads.
     Malformed,
+    /// Another live process holds the lock of a log file.
+    Locked,
     /// A sink failed on the worker thread (a network socket, a custom sink).
     Sink,
     /// The logger's worker thread is gone (it panicked or was closed).

@@ -5,11 +5,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind};
 use crate::sink::Sink;
+
+/// How long the worker polls the channel after the last message before it
+/// blocks.
+const ACTIVE_WINDOW: Duration = Duration::from_millis(5);
+/// The worker's sleep between polls while active: it bounds the added
+/// latency, and lets entries gather into batches.
+const POLL_INTERVAL: Duration = Duration::from_micros(50);
 
 /// What the caller side sends to the worker.
 pub(crate) enum Msg {
@@ -66,7 +73,7 @@ pub(crate) struct Worker {
 impl Worker {
     /// Runs until every sender is gone, then closes the sinks.
     pub(crate) fn run(mut self) {
-        while let Ok(first) = self.rx.recv() {
+        while let Some(first) = self.next_message() {
             let started = Instant::now();
             let mut bytes = 0;
             let mut count = 0u32;
@@ -97,6 +104,26 @@ impl Worker {
             self.each(|sink| sink.end_batch());
         }
         self.each(|sink| sink.close());
+    }
+
+    /// Waits for the next message; `None` once every sender is gone.
+    ///
+    /// A worker blocked in `recv` must be woken by the next `send`, a system
+    /// call that would triple the caller's cost under sustained logging. So
+    /// while entries keep coming the worker polls, sleeping briefly, and it
+    /// blocks only after [`ACTIVE_WINDOW`] without any.
+    fn next_message(&self) -> Option<Msg> {
+        let idle_since = Instant::now();
+        loop {
+            match self.rx.try_recv() {
+                Ok(msg) => return Some(msg),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if idle_since.elapsed() < ACTIVE_WINDOW => {
+                    std::thread::sleep(POLL_INTERVAL);
+                }
+                Err(TryRecvError::Empty) => return self.rx.recv().ok(),
+            }
+        }
     }
 
     /// Calls `f` on every live sink. A sink that panics is reported and

@@ -32,12 +32,17 @@
 //!
 //! # Features
 //!
+//! - `gzip` (default): `.jsonl.gz` file names are written with
+//!   [`mimir_gzlog`], zlib's crash-safe gzlog scheme, and [`read`] reads
+//!   them.
 //! - `format` (default): the [`format`] module (`Simple`, `Compact`, `Json`);
 //!   `Simple` to standard output is the default formatter. Without it a
 //!   logger prints nothing unless given a formatter.
 #![deny(missing_docs)]
 
 mod builder;
+#[cfg(feature = "gzip")]
+mod gzip;
 mod logger;
 mod read;
 
@@ -51,6 +56,12 @@ pub use serde_json::json;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// zlib's crash-safe gzip log scheme (the `gzip` feature), for direct use
+/// and for recovery.
+#[cfg(feature = "gzip")]
+#[doc(inline)]
+pub use mimir_gzlog as gzlog;
 
 /// Formatters that show entries to people (the `format` feature).
 #[cfg(feature = "format")]

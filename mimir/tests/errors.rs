@@ -51,15 +51,6 @@ fn a_missing_directory_fails_at_build_with_the_path() {
 }
 
 #[test]
-fn a_gz_name_is_refused_at_build_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("log.jsonl.gz");
-    let err = Logger::builder().filename(&path).build().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
-    assert!(!path.exists());
-}
-
-#[test]
 fn close_reports_a_removed_directory_and_other_sinks_keep_working() {
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("run");
