@@ -18,7 +18,7 @@ pub struct Args {
 /// Recovers the log and prints what was done.
 pub fn run(args: Args) -> Result<(), Error> {
     let path = &args.path;
-    if path.extension().is_none_or(|ext| ext != "gz") {
+    if !path.extension().is_some_and(|ext| ext == "gz") {
         return Err(Error::new(
             ErrorKind::Config,
             format!(
