@@ -68,3 +68,20 @@ proptest! {
         prop_assert!(z == want, "zcat differs");
     }
 }
+
+/// A write longer than gzlog.c can compress in one tail (205 blocks) is
+/// appended in pieces, so the tail never outgrows that limit.
+#[test]
+fn a_write_over_the_tail_limit_is_split() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let prefix = dir.path().join("log");
+    let mut log = GzLog::open(&prefix)?;
+    let mut want = lines(0, 20_000); // ~0.9 MiB tail first
+    log.write(&want)?;
+    let big = noise(4 << 20, 3);
+    log.write(&big)?;
+    assert!(log.tail_len() <= 205 * 16384);
+    want.extend_from_slice(&big);
+    log.close()?;
+    assert_content(&prefix, &want)
+}
