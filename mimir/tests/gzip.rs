@@ -1,4 +1,5 @@
 //! `.jsonl.gz` logs through the facade, checked with the real gzip, zcat and jq.
+#![allow(clippy::unwrap_used)]
 mod common;
 
 use std::path::Path;
@@ -8,15 +9,31 @@ use mimir::{json, ErrorKind, Logger};
 
 /// `zcat path | jq -c -s filter`.
 fn zcat_jq(path: &Path, filter: &str) -> String {
-    let zcat = Command::new("zcat").arg(path).stdout(Stdio::piped()).spawn().unwrap();
-    let out = Command::new("jq").args(["-c", "-s", filter]).stdin(zcat.stdout.unwrap()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            r#"set -o pipefail; zcat "$1" | jq -c -s "$2""#,
+            "bash",
+        ])
+        .arg(path)
+        .arg(filter)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn gzip_t(path: &Path) {
     let out = Command::new("gzip").arg("-t").arg(path).output().unwrap();
-    assert!(out.status.success(), "gzip -t: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gzip -t: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn quickstart(i: u64) -> serde_json::Value {
@@ -27,25 +44,42 @@ fn quickstart(i: u64) -> serde_json::Value {
 fn a_gz_log_is_valid_gzip_that_jq_reads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let logger = Logger::builder().no_formatter().filename(&path).build().unwrap();
+    let logger = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap();
     for i in 0..1000 {
         logger.log(&quickstart(i)).unwrap();
     }
     logger.close().unwrap();
     gzip_t(&path);
     assert_eq!(zcat_jq(&path, "length"), "1000");
-    assert_eq!(zcat_jq(&path, "min_by(.training_error)"), r#"{"iteration":999,"training_error":0.001}"#);
-    let entries: Vec<_> = mimir::read(&path).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        zcat_jq(&path, "min_by(.training_error)"),
+        r#"{"iteration":999,"training_error":0.001}"#
+    );
+    let entries: Vec<_> = mimir::read(&path)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(entries.len(), 1000);
     assert_eq!(entries[999]["iteration"], 999);
-    assert!(!dir.path().join("log.jsonl.lock").exists(), "close releases the lock");
+    assert!(
+        !dir.path().join("log.jsonl.lock").exists(),
+        "close releases the lock"
+    );
 }
 
 #[test]
 fn the_file_is_whole_after_every_flush_while_logging_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let logger = Logger::builder().no_formatter().filename(&path).build().unwrap();
+    let logger = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap();
     let mut n = 0;
     for round in 0..8 {
         for _ in 0..(1 + round * 3000) {
@@ -65,7 +99,11 @@ fn an_existing_log_is_appended_to_and_compresses_close_to_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
     for run in 0..2u64 {
-        let logger = Logger::builder().no_formatter().filename(&path).build().unwrap();
+        let logger = Logger::builder()
+            .no_formatter()
+            .filename(&path)
+            .build()
+            .unwrap();
         for i in 0..30_000 {
             logger.log(&quickstart(run * 30_000 + i)).unwrap();
         }
@@ -78,14 +116,22 @@ fn an_existing_log_is_appended_to_and_compresses_close_to_gzip() {
     // Compare with gzip -6 on the same text: the log holds 2.7 MB of lines,
     // so two 1 MiB compressions happened and a stored tail remains.
     let text = Command::new("zcat").arg(&path).output().unwrap().stdout;
-    let mut gzip = Command::new("gzip").arg("-6").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut gzip = Command::new("gzip")
+        .arg("-6")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = gzip.stdin.take().unwrap();
     let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &text).unwrap());
     let gzip_size = gzip.wait_with_output().unwrap().stdout.len() as f64;
     writer.join().unwrap();
     let ours = std::fs::metadata(&path).unwrap().len() as f64;
     let tail = 60_000.0 * 45.0 - 2.0 * 1_048_576.0; // at most this much is still stored
-    assert!(ours < gzip_size * 1.03 + tail, "log {ours} B vs gzip -6 {gzip_size} B");
+    assert!(
+        ours < gzip_size * 1.03 + tail,
+        "log {ours} B vs gzip -6 {gzip_size} B"
+    );
 }
 
 #[test]
@@ -99,7 +145,11 @@ fn an_ordinary_gzip_file_is_refused_and_left_untouched() {
         .unwrap();
     assert!(out.success());
     let before = std::fs::read(&path).unwrap();
-    let err = Logger::builder().no_formatter().filename(&path).build().unwrap_err();
+    let err = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Malformed);
     assert!(err.to_string().contains("log.jsonl.gz"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -110,11 +160,19 @@ fn an_ordinary_gzip_file_is_refused_and_left_untouched() {
 fn a_second_logger_on_the_same_log_is_refused_while_the_first_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let first = Logger::builder().no_formatter().filename(&path).build().unwrap();
+    let first = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap();
     first.log(&quickstart(0)).unwrap();
     // The default lock wait is bounded; this must not hang for minutes.
     let started = std::time::Instant::now();
-    let err = Logger::builder().no_formatter().filename(&path).build().unwrap_err();
+    let err = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Locked, "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
     first.close().unwrap();
