@@ -14,6 +14,8 @@ pub struct LoggerBuilder {
     core: mimir_core::LoggerBuilder,
     filename: Option<PathBuf>,
     load: Option<PathBuf>,
+    #[cfg(feature = "stream")]
+    stream: Option<mimir_stream::PublisherBuilder>,
 }
 
 impl Default for LoggerBuilder {
@@ -25,6 +27,8 @@ impl Default for LoggerBuilder {
             core,
             filename: None,
             load: None,
+            #[cfg(feature = "stream")]
+            stream: None,
         }
     }
 }
@@ -90,9 +94,55 @@ impl LoggerBuilder {
         self
     }
 
-    /// Opens the file, starts the worker and returns the logger. Fails with
-    /// the path in the error when the file cannot be opened or `load`
-    /// cannot read its log.
+    /// Publish every entry over ZeroMQ (the `stream` feature): on a PUB
+    /// socket, default `tcp://127.0.0.1:5557`, each message being the
+    /// sequence number then the entry's JSON. Off by default. Only this
+    /// machine can connect unless [`stream_bind`](Self::stream_bind) says
+    /// otherwise. Publishing never blocks `log`: a subscriber that falls
+    /// behind is cut off by ZeroMQ and sees a gap.
+    #[cfg(feature = "stream")]
+    pub fn stream(mut self, on: bool) -> Self {
+        self.stream = on.then(|| self.stream.take().unwrap_or_default());
+        self
+    }
+
+    #[cfg(feature = "stream")]
+    fn publisher(
+        mut self,
+        f: impl FnOnce(mimir_stream::PublisherBuilder) -> mimir_stream::PublisherBuilder,
+    ) -> Self {
+        self.stream = Some(f(self.stream.take().unwrap_or_default()));
+        self
+    }
+
+    /// Keep the last `maxlen` published entries and replay them to clients
+    /// that join late, on the snapshot socket (default port 5556). 0, the
+    /// default, serves no snapshots. Turns streaming on.
+    #[cfg(feature = "stream")]
+    pub fn stream_maxlen(self, maxlen: usize) -> Self {
+        self.publisher(|p| p.stream_maxlen(maxlen))
+    }
+
+    /// The address the stream's sockets bind to (default `127.0.0.1`, this
+    /// machine only). `"0.0.0.0"` publishes to every network the machine is
+    /// on: anyone who can reach it can read the run. Turns streaming on.
+    #[cfg(feature = "stream")]
+    pub fn stream_bind(self, address: impl Into<String>) -> Self {
+        self.publisher(|p| p.bind_address(address))
+    }
+
+    /// The stream's ports: updates (default 5557) and snapshots (default
+    /// 5556). Port 0 picks a free port; read it back with
+    /// [`Logger::stream`]. Turns streaming on.
+    #[cfg(feature = "stream")]
+    pub fn stream_ports(self, pub_port: u16, snapshot_port: u16) -> Self {
+        self.publisher(|p| p.ports(pub_port, snapshot_port))
+    }
+
+    /// Opens the file, binds the stream's sockets, starts the worker and
+    /// returns the logger. Fails with the path in the error when the file
+    /// cannot be opened or `load` cannot read its log, and with the port
+    /// when a stream port is in use.
     pub fn build(self) -> Result<Logger, Error> {
         let mut core = self.core;
         if let Some(path) = self.load {
@@ -111,6 +161,18 @@ impl LoggerBuilder {
                 core = core.filename(path);
             }
         }
-        core.build().map(Logger::new)
+        #[cfg(feature = "stream")]
+        let stream = match self.stream {
+            Some(config) => {
+                let publisher = config.build()?;
+                let handle = publisher.handle();
+                core = core.sink(publisher);
+                Some(handle)
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "stream"))]
+        let stream = None;
+        core.build().map(|logger| Logger::new(logger, stream))
     }
 }

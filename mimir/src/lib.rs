@@ -3,8 +3,10 @@
 //! A training loop calls [`Logger::log`] with a JSON object thousands of
 //! times a second. Mímir serializes it once, keeps the last `maxlen` entries
 //! in memory ([`Logger::get`], `-1` being the newest), and hands it to one
-//! worker thread that prints it for the person watching and appends it to a
-//! line-delimited JSON file. Read logs back with [`read`], or with `jq`.
+//! worker thread that prints it for the person watching, appends it to a
+//! line-delimited JSON file (plain, or gzip that survives a crash) and
+//! publishes it over ZeroMQ for anyone following the run live. Read logs
+//! back with [`read`], or with `jq`.
 //!
 //! ```
 //! use mimir::{json, Logger};
@@ -35,6 +37,9 @@
 //! - `gzip` (default): `.jsonl.gz` file names are written with
 //!   [`mimir_gzlog`], zlib's crash-safe gzlog scheme, and [`read`] reads
 //!   them.
+//! - `stream` (default): [`LoggerBuilder::stream`] publishes every entry
+//!   over ZeroMQ, replaying the last `stream_maxlen` to late joiners; the
+//!   [`stream`] module has the subscriber.
 //! - `format` (default): the [`format`] module (`Simple`, `Compact`, `Json`);
 //!   `Simple` to standard output is the default formatter. Without it a
 //!   logger prints nothing unless given a formatter.
@@ -47,7 +52,7 @@ mod logger;
 mod read;
 
 pub use crate::builder::LoggerBuilder;
-pub use crate::logger::Logger;
+pub use crate::logger::{Logger, StreamHandle};
 pub use crate::read::{read, Entries};
 pub use mimir_core::{Entry, Error, ErrorKind, Format, Printer, Sink};
 pub use serde_json::json;
@@ -62,6 +67,13 @@ struct ReadmeDoctests;
 #[cfg(feature = "gzip")]
 #[doc(inline)]
 pub use mimir_gzlog as gzlog;
+
+/// Live streaming over ZeroMQ (the `stream` feature): the publisher behind
+/// [`LoggerBuilder::stream`] and the [`Subscriber`](mimir_stream::Subscriber)
+/// that follows a run.
+#[cfg(feature = "stream")]
+#[doc(inline)]
+pub use mimir_stream as stream;
 
 /// Formatters that show entries to people (the `format` feature).
 #[cfg(feature = "format")]

@@ -13,7 +13,18 @@ use crate::Error;
 #[derive(Debug)]
 pub struct Logger {
     inner: mimir_core::Logger,
+    stream: Option<StreamHandle>,
 }
+
+/// What [`Logger::stream`] returns: the publisher's bound ports and counters
+/// with the `stream` feature (`mimir_stream::PublisherHandle`).
+#[cfg(feature = "stream")]
+pub type StreamHandle = mimir_stream::PublisherHandle;
+
+/// What [`Logger::stream`] returns; without the `stream` feature there is
+/// never one.
+#[cfg(not(feature = "stream"))]
+pub type StreamHandle = std::convert::Infallible;
 
 impl Logger {
     /// A builder with the defaults: the `Simple` formatter to standard
@@ -23,8 +34,15 @@ impl Logger {
         LoggerBuilder::default()
     }
 
-    pub(crate) fn new(inner: mimir_core::Logger) -> Logger {
-        Logger { inner }
+    pub(crate) fn new(inner: mimir_core::Logger, stream: Option<StreamHandle>) -> Logger {
+        Logger { inner, stream }
+    }
+
+    /// The stream's publisher, when the logger streams: its ports (the
+    /// actual ones when built with port 0) and counters (entries published,
+    /// snapshots served). Cheap atomic reads.
+    pub fn stream(&self) -> Option<&StreamHandle> {
+        self.stream.as_ref()
     }
 
     /// Flushes every sink, stops the worker and closes the sinks; returns
