@@ -118,10 +118,10 @@ const E2E: u64 = 200_000;
 /// Entries per second received by one subscriber of a logger logging `E2E`
 /// entries as fast as it can, and how many arrived.
 fn mimir_end_to_end() -> (f64, u64) {
-    let (logger, handle) = streaming_logger(E2E as usize);
+    let (logger, handle) = streaming_logger(2 * E2E as usize);
     let mut sub = Subscriber::builder("127.0.0.1")
         .pub_port(handle.pub_port())
-        .recv_hwm(E2E as usize)
+        .recv_hwm(2 * E2E as usize)
         .connect()
         .unwrap();
     // Wait for the subscription with probes, then measure from the first
@@ -168,11 +168,11 @@ fn mimir_end_to_end() -> (f64, u64) {
 fn bare_zmq_end_to_end() -> (f64, u64) {
     let ctx = zmq::Context::new();
     let publisher = ctx.socket(zmq::PUB).unwrap();
-    publisher.set_sndhwm(E2E as i32).unwrap();
+    publisher.set_sndhwm(2 * E2E as i32).unwrap();
     publisher.bind("tcp://127.0.0.1:*").unwrap();
     let endpoint = publisher.get_last_endpoint().unwrap().unwrap();
     let sub = ctx.socket(zmq::SUB).unwrap();
-    sub.set_rcvhwm(E2E as i32).unwrap();
+    sub.set_rcvhwm(2 * E2E as i32).unwrap();
     sub.set_subscribe(b"").unwrap();
     sub.connect(&endpoint).unwrap();
     let body = serde_json::to_vec(&step(12345)).unwrap();

@@ -13,7 +13,10 @@ use mimir_stream::Publisher;
 use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<u64> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
     let port = |i: usize| args.get(i).map_or(Ok(0), |&p| u16::try_from(p));
     let publisher = Publisher::builder()
         .ports(port(0)?, port(1)?)
@@ -22,12 +25,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let handle = publisher.handle();
     let logger = Logger::builder().no_formatter().sink(publisher).build()?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "ports {} {}", handle.pub_port(), handle.snapshot_port().unwrap_or(0))?;
+    writeln!(
+        out,
+        "ports {} {}",
+        handle.pub_port(),
+        handle.snapshot_port().unwrap_or(0)
+    )?;
     out.flush()?;
     let mut iteration = 0u64;
     for line in std::io::stdin().lock().lines() {
         let line = line?;
-        let Some(n) = line.strip_prefix("log ").and_then(|n| n.trim().parse::<u64>().ok()) else {
+        let Some(n) = line
+            .strip_prefix("log ")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+        else {
             return Err(format!("expected `log N`, got {line:?}").into());
         };
         for _ in 0..n {

@@ -63,6 +63,7 @@ pub use crate::publisher::{
     DEFAULT_PUB_PORT, DEFAULT_SEND_HWM, DEFAULT_SNAPSHOT_PORT, DEFAULT_SNAPSHOT_THREAD_NAME,
 };
 pub use crate::subscriber::{
-    Item, Subscriber, SubscriberBuilder, DEFAULT_RECV_HWM, DEFAULT_SNAPSHOT_TIMEOUT,
+    Item, Subscriber, SubscriberBuilder, DEFAULT_JOIN_WAIT, DEFAULT_RECV_HWM,
+    DEFAULT_SNAPSHOT_TIMEOUT,
 };
 pub use crate::wire::{END_BODY, END_SEQUENCE, SNAPSHOT_REQUEST};

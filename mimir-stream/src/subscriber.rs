@@ -7,6 +7,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use mimir_core::Entry;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind};
 use crate::publisher::{DEFAULT_PUB_PORT, DEFAULT_SNAPSHOT_PORT};
@@ -18,6 +19,10 @@ use crate::wire::{decode_sequence, Sequence, SNAPSHOT_REQUEST};
 pub const DEFAULT_RECV_HWM: usize = 100_000;
 /// Default time to wait for each message of a snapshot.
 pub const DEFAULT_SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default longest time a subscriber with history waits, before asking for
+/// the snapshot, for a first live entry to show that its subscription is
+/// in effect. It only waits that long when nothing is being logged.
+pub const DEFAULT_JOIN_WAIT: Duration = Duration::from_millis(100);
 
 /// What a [`Subscriber`] yields.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +74,7 @@ pub struct SubscriberBuilder {
     history: bool,
     recv_hwm: usize,
     snapshot_timeout: Duration,
+    join_wait: Duration,
 }
 
 impl SubscriberBuilder {
@@ -111,6 +117,16 @@ impl SubscriberBuilder {
     /// (default [`DEFAULT_SNAPSHOT_TIMEOUT`]).
     pub fn snapshot_timeout(mut self, timeout: Duration) -> Self {
         self.snapshot_timeout = timeout;
+        self
+    }
+
+    /// With history: how long to wait, at most, for a first live entry
+    /// before asking for the snapshot (default [`DEFAULT_JOIN_WAIT`]).
+    /// ZeroMQ applies a subscription a little after connecting; entries
+    /// published in between are fetched again from a second snapshot, which
+    /// waiting makes rarely necessary. `Duration::ZERO` does not wait.
+    pub fn join_wait(mut self, wait: Duration) -> Self {
+        self.join_wait = wait;
         self
     }
 
@@ -170,7 +186,18 @@ impl SubscriberBuilder {
         if self.history {
             // Subscribed first, snapshot second: whatever is published after
             // the snapshot is in the live stream (or is seen as a gap and
-            // repaired from a second snapshot).
+            // repaired from a second snapshot). A queued live entry proves
+            // the subscription is in effect; it stays queued for later.
+            let wait_ms = i64::try_from(self.join_wait.as_millis()).unwrap_or(i64::MAX);
+            match subscriber.socket.poll(zmq::POLLIN, wait_ms) {
+                Ok(_) | Err(zmq::Error::EINTR) => {}
+                Err(e) => {
+                    return Err(Error::zmq(
+                        format!("waiting on {}", subscriber.pub_endpoint),
+                        e,
+                    ))
+                }
+            }
             let snapshot = subscriber.take_snapshot()?;
             subscriber.last = Some(snapshot.last().map_or(0, |(seq, _)| *seq));
             subscriber.pending.extend(
@@ -237,6 +264,7 @@ impl Subscriber {
             history: false,
             recv_hwm: DEFAULT_RECV_HWM,
             snapshot_timeout: DEFAULT_SNAPSHOT_TIMEOUT,
+            join_wait: DEFAULT_JOIN_WAIT,
         }
     }
 
@@ -378,7 +406,8 @@ impl Subscriber {
     fn fill_gap(&mut self, expected: u64, seq: u64, entry: Entry) {
         let mut next = expected;
         // Taken after `seq` was received, so it holds `seq` and more when
-        // the publisher keeps enough; a failed snapshot leaves the gap.
+        // the publisher keeps enough. When no snapshot can be had (the
+        // publisher has closed), the whole gap is reported.
         let snapshot = if self.history {
             self.take_snapshot().unwrap_or_default()
         } else {
@@ -471,8 +500,12 @@ fn parse_entry(body: &[u8], seq: u64, endpoint: &str) -> Result<Entry, Error> {
             format!("entry {seq} from {endpoint}: {why}"),
         )
     };
-    let text = std::str::from_utf8(body).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
-    Entry::from_json(text).map_err(|e| invalid(e.to_string()))
+    // Checking the syntax without building a `Value` is several times
+    // cheaper than parsing; `Entry::new` then refuses anything but an
+    // object, and the `Value` is built only if the caller indexes the entry.
+    let raw: &RawValue =
+        serde_json::from_slice(body).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+    Entry::new(raw).map_err(|e| invalid(e.to_string()))
 }
 
 impl Iterator for Subscriber {

@@ -10,11 +10,12 @@ use serde_json::json;
 
 const ROUNDS: usize = 20;
 const PER_ROUND: u64 = 20_000;
+const MAXLEN: usize = 5_000;
 
 fn late_join_once(round: usize) {
     let publisher = Publisher::builder()
         .ports(0, 0)
-        .stream_maxlen(10_000)
+        .stream_maxlen(MAXLEN)
         .build()
         .unwrap();
     let handle = publisher.handle();
@@ -23,14 +24,19 @@ fn late_join_once(round: usize) {
         .sink(publisher)
         .build()
         .unwrap();
+    // The logger stays open until the subscriber is done: a publisher that
+    // has closed cannot serve the snapshot that repairs a late join.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let writer = std::thread::spawn(move || {
         for i in 0..PER_ROUND {
             logger.log(&json!({"i": i, "round": round})).unwrap();
         }
+        let _ = done_rx.recv();
         logger.close().unwrap();
     });
-    // Join somewhere in the middle of the run (vary it from round to round).
-    let join_at = PER_ROUND / 10 + (round as u64 * 397) % (PER_ROUND / 2);
+    // Join somewhere in the run, varying from round to round, often after
+    // the first entries have left the publisher's store.
+    let join_at = 2_000 + (round as u64 * 797) % 14_000;
     while handle.published() < join_at {
         std::thread::yield_now();
     }
@@ -56,16 +62,29 @@ fn late_join_once(round: usize) {
                 assert_eq!(entry["i"], sequence - 1, "round {round}");
                 previous = sequence;
             }
-            Some(gap) => panic!("round {round}: {gap:?}"),
+            Some(gap) => panic!(
+                "round {round}: {gap:?}, served {} abandoned {} bad {} published {}",
+                handle.snapshots_served(),
+                handle.snapshots_abandoned(),
+                handle.bad_requests(),
+                handle.published()
+            ),
             None => panic!("round {round}: stalled after {previous}"),
         }
     }
+    done_tx.send(()).unwrap();
     writer.join().unwrap();
     let first = first.unwrap();
     assert!(
-        first <= join_at.max(1),
+        first <= join_at,
         "round {round}: the snapshot started at {first}"
     );
+    if join_at > MAXLEN as u64 {
+        assert!(
+            first > 1,
+            "round {round}: joined at {join_at}, started at {first}"
+        );
+    }
     assert_eq!(
         previous, PER_ROUND,
         "round {round}: through the logger's last entry"
