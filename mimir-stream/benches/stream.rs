@@ -196,10 +196,11 @@ fn bare_zmq_end_to_end() -> (f64, u64) {
         }
         publisher
     });
+    // The plainest receiving loop: blocking receives, no poll.
+    sub.set_rcvtimeo(2000).unwrap();
     let (mut seq, mut body_msg) = (zmq::Message::new(), zmq::Message::new());
     let mut received = 0;
-    while sub.poll(zmq::POLLIN, 2000).unwrap() > 0 {
-        sub.recv(&mut seq, 0).unwrap();
+    while sub.recv(&mut seq, 0).is_ok() {
         sub.recv(&mut body_msg, 0).unwrap();
         received += 1;
         if seq.as_str() == Some(E2E.to_string().as_str()) {
@@ -287,5 +288,60 @@ fn latency(_: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, caller_cost, end_to_end, latency);
+/// The same pacing with nothing but ZeroMQ, to tell what the machine
+/// costs from what Mímir adds.
+fn bare_latency(_: &mut Criterion) {
+    const SAMPLES: u64 = 3000;
+    let ctx = zmq::Context::new();
+    let publisher = ctx.socket(zmq::PUB).unwrap();
+    publisher.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = publisher.get_last_endpoint().unwrap().unwrap();
+    let sub = ctx.socket(zmq::SUB).unwrap();
+    sub.set_subscribe(b"").unwrap();
+    sub.set_rcvtimeo(2000).unwrap();
+    sub.connect(&endpoint).unwrap();
+    loop {
+        publisher.send_multipart([&b"0"[..], b"{}"], 0).unwrap();
+        if sub.poll(zmq::POLLIN, 10).unwrap() > 0 {
+            break;
+        }
+    }
+    while sub.poll(zmq::POLLIN, 50).unwrap() > 0 {
+        sub.recv_multipart(0).unwrap();
+    }
+    let base = Instant::now();
+    let writer = std::thread::spawn(move || {
+        for i in 0..SAMPLES {
+            let due = base + Duration::from_millis(i);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            let sent = base.elapsed().as_nanos() as u64;
+            let body = format!(r#"{{"i":{i},"sent_ns":{sent}}}"#);
+            publisher
+                .send_multipart([i.to_string().as_bytes(), body.as_bytes()], 0)
+                .unwrap();
+        }
+        publisher
+    });
+    let mut latencies = Vec::new();
+    while let Ok(frames) = sub.recv_multipart(0) {
+        let now = base.elapsed().as_nanos() as u64;
+        let body: serde_json::Value = serde_json::from_slice(&frames[1]).unwrap();
+        latencies.push(now.saturating_sub(body["sent_ns"].as_u64().unwrap()));
+        if latencies.len() as u64 == SAMPLES {
+            break;
+        }
+    }
+    drop(writer.join().unwrap());
+    latencies.sort_unstable();
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+    println!(
+        "bare zmq latency at 1000 messages/s over {} messages: p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        latencies.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+criterion_group!(benches, caller_cost, end_to_end, latency, bare_latency);
 criterion_main!(benches);

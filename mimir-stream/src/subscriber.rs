@@ -316,10 +316,14 @@ impl Subscriber {
             if let Some(item) = self.pending.pop_front() {
                 return Ok(Some(item));
             }
-            if !self.wait(deadline)? {
-                return Ok(None);
-            }
-            let seq = self.receive()?;
+            // Receive first and wait only when nothing is queued: a poll
+            // per message would cost a system call each.
+            let Some(seq) = self.receive()? else {
+                if !self.wait(deadline)? {
+                    return Ok(None);
+                }
+                continue;
+            };
             let expected = self.last.map_or(seq, |last| last + 1);
             if seq < expected {
                 // Already yielded from the snapshot.
@@ -354,13 +358,15 @@ impl Subscriber {
         }
     }
 
-    /// Receives one two-frame update into the frame buffers; returns its
-    /// sequence number.
-    fn receive(&mut self) -> Result<u64, Error> {
+    /// Receives one two-frame update, if one is queued, into the frame
+    /// buffers; returns its sequence number. Never blocks.
+    fn receive(&mut self) -> Result<Option<u64>, Error> {
         let what = || format!("receiving from {}", self.pub_endpoint);
-        self.socket
-            .recv(&mut self.seq_frame, zmq::DONTWAIT)
-            .map_err(|e| Error::zmq(what(), e))?;
+        match self.socket.recv(&mut self.seq_frame, zmq::DONTWAIT) {
+            Ok(()) => {}
+            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => return Ok(None),
+            Err(e) => return Err(Error::zmq(what(), e)),
+        }
         let two_frames = self.seq_frame.get_more()
             && self
                 .socket
@@ -387,7 +393,7 @@ impl Subscriber {
             ));
         }
         match decode_sequence(&self.seq_frame) {
-            Ok(Sequence::Entry(seq)) => Ok(seq),
+            Ok(Sequence::Entry(seq)) => Ok(Some(seq)),
             Ok(Sequence::End) => Err(Error::new(
                 ErrorKind::Protocol,
                 format!("{}: sequence -1 on the update socket", what()),
