@@ -126,6 +126,9 @@ def callback(func, host="localhost", push_port=5557, router_port=5556,
 
     try:
         if snapshot:
+            # A queued update proves the subscription is in effect; waiting
+            # for one (briefly) makes the repair below rarely needed.
+            subscriber.poll(100)
             for sequence, entry in _snapshot_pairs(host, router_port, ctx,
                                                    timeout, **kwargs):
                 if not deliver(sequence, entry):
