@@ -4,7 +4,7 @@ import threading
 import pytest
 import zmq
 
-from conftest import wait_subscribed
+from conftest import Publisher, wait_subscribed
 from mimir import stream
 
 
@@ -52,7 +52,9 @@ def test_recv_passes_json_options(publisher):
     dealer.close()
 
 
-def test_callback_with_snapshot_sees_every_entry_once_in_order(publisher):
+def test_callback_with_snapshot_sees_every_entry_once_in_order(publish_binary):
+    # A store large enough that entry 0 is still kept when the client asks.
+    publisher = Publisher(publish_binary, 100000)
     publisher.log(40)
     seen = []
 
@@ -74,6 +76,7 @@ def test_callback_with_snapshot_sees_every_entry_once_in_order(publisher):
     while thread.is_alive() and publisher.log(5) < 400:
         pass
     thread.join(timeout=20)
+    publisher.close()
     assert not thread.is_alive()
     assert seen == list(range(140)), seen
     assert result["last"] == 140
