@@ -24,6 +24,21 @@ pub struct Args {
     /// Print nothing (no formatter).
     #[arg(long)]
     quiet: bool,
+    /// Publish the entries over ZeroMQ for `mimir tail` and live plots.
+    #[arg(long)]
+    stream: bool,
+    /// Replay the last N entries to clients that join late (implies --stream).
+    #[arg(long, value_name = "N")]
+    stream_maxlen: Option<usize>,
+    /// Address the stream binds to; 0.0.0.0 publishes to every network.
+    #[arg(long, value_name = "ADDR", default_value = mimir::stream::DEFAULT_BIND_ADDRESS)]
+    bind: String,
+    /// Port of the updates (PUB) socket; 0 picks a free one.
+    #[arg(long, value_name = "P", default_value_t = mimir::stream::DEFAULT_PUB_PORT)]
+    pub_port: u16,
+    /// Port of the snapshot socket; 0 picks a free one.
+    #[arg(long, value_name = "P", default_value_t = mimir::stream::DEFAULT_SNAPSHOT_PORT)]
+    snapshot_port: u16,
 }
 
 /// Runs the loop; returns only after the log is closed.
@@ -38,7 +53,23 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
         builder = builder.filename(file);
     }
+    if args.stream || args.stream_maxlen.is_some() {
+        builder = builder
+            .stream(true)
+            .stream_maxlen(args.stream_maxlen.unwrap_or(0))
+            .stream_bind(&args.bind)
+            .stream_ports(args.pub_port, args.snapshot_port);
+    }
     let logger = builder.build()?;
+    if let Some(stream) = logger.stream() {
+        // On standard error, so that it does not mix with the entries; a
+        // client that asked for port 0 reads the real ports here.
+        let snapshot = stream.snapshot_endpoint().unwrap_or("off");
+        eprintln!(
+            "mimir: publishing on {}, snapshots on {snapshot}",
+            stream.pub_endpoint()
+        );
+    }
     let interval = Duration::from_millis(args.interval_ms);
     for i in 0..args.n {
         logger.log(&json!({"iteration": i, "training_error": 1.0 / (i as f64 + 1.0)}))?;

@@ -3,6 +3,7 @@
 mod cat;
 mod demo;
 mod recover;
+mod tail;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,7 @@ enum Command {
     Demo(demo::Args),
     Cat(cat::Args),
     Recover(recover::Args),
+    Tail(tail::Args),
 }
 
 /// Exit code for a failure (bad arguments, unreadable files), as clap uses.
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Cat(args) => cat::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Tail(args) => tail::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,12 +11,11 @@ use crate::entry::Entry;
 use crate::error::{Error, ErrorKind};
 use crate::sink::Sink;
 
-/// How long the worker polls the channel after the last message before it
-/// blocks.
-const ACTIVE_WINDOW: Duration = Duration::from_millis(5);
-/// The worker's sleep between polls while active: it bounds the added
-/// latency, and lets entries gather into batches.
-const POLL_INTERVAL: Duration = Duration::from_micros(50);
+/// The worker's first sleep when it finds the channel empty; each further
+/// sleep doubles, so an idle logger costs a handful of wake-ups.
+const FIRST_POLL: Duration = Duration::from_micros(25);
+/// After sleeping this long in all without a message, the worker blocks.
+const ACTIVE_WINDOW: Duration = Duration::from_millis(2);
 
 /// What the caller side sends to the worker.
 pub(crate) enum Msg {
@@ -109,17 +108,21 @@ impl Worker {
     /// Waits for the next message; `None` once every sender is gone.
     ///
     /// A worker blocked in `recv` must be woken by the next `send`, a system
-    /// call that would triple the caller's cost under sustained logging. So
-    /// while entries keep coming the worker polls, sleeping briefly, and it
-    /// blocks only after [`ACTIVE_WINDOW`] without any.
+    /// call that multiplies the caller's cost under sustained logging. So
+    /// while entries keep coming the worker polls with short, growing
+    /// sleeps (which also let entries gather into batches), and it blocks
+    /// only after [`ACTIVE_WINDOW`] without any.
     fn next_message(&self) -> Option<Msg> {
-        let idle_since = Instant::now();
+        let mut slept = Duration::ZERO;
+        let mut nap = FIRST_POLL;
         loop {
             match self.rx.try_recv() {
                 Ok(msg) => return Some(msg),
                 Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if idle_since.elapsed() < ACTIVE_WINDOW => {
-                    std::thread::sleep(POLL_INTERVAL);
+                Err(TryRecvError::Empty) if slept < ACTIVE_WINDOW => {
+                    std::thread::sleep(nap);
+                    slept += nap;
+                    nap *= 2;
                 }
                 Err(TryRecvError::Empty) => return self.rx.recv().ok(),
             }
