@@ -2,6 +2,8 @@
 //! (no subscriber, one subscriber) against the stream off; end-to-end
 //! throughput against a bare ZeroMQ PUB→SUB loop; latency from `log` to
 //! receipt at 1,000 entries per second.
+//!
+//! Run with `cargo bench -p mimir-benches --bench stream`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
