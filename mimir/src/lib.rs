@@ -1,8 +1,8 @@
 //! Mímir: a logger for experiments.
 //!
-//! A training loop calls [`Logger::log`] with a JSON object thousands of
+//! A training loop calls [`Logger::log`](mimir_core::Logger::log) with a JSON object thousands of
 //! times a second. Mímir serializes it once, keeps the last `maxlen` entries
-//! in memory ([`Logger::get`], `-1` being the newest), and hands it to one
+//! in memory ([`Logger::get`](mimir_core::Logger::get), `-1` being the newest), and hands it to one
 //! worker thread that prints it for the person watching, appends it to a
 //! line-delimited JSON file (plain, or gzip that survives a crash) and
 //! publishes it over ZeroMQ for anyone following the run live. Read logs
@@ -40,7 +40,7 @@
 //! - `stream` (default): [`LoggerBuilder::stream`] publishes every entry
 //!   over ZeroMQ, replaying the last `stream_maxlen` to late joiners; the
 //!   [`stream`] module has the subscriber.
-//! - `format` (default): the [`format`] module (`Simple`, `Compact`, `Json`);
+//! - `format` (default): the [`format`](mod@format) module (`Simple`, `Compact`, `Json`);
 //!   `Simple` to standard output is the default formatter. Without it a
 //!   logger prints nothing unless given a formatter.
 #![deny(missing_docs)]
