@@ -10,11 +10,12 @@ Functions that decode entries pass extra keyword arguments on to
 :func:`json.loads` (for example ``object_hook``).
 """
 import json
+import time
 import warnings
 
 import zmq
 
-__all__ = ["get_snapshot", "connect", "recv", "callback"]
+__all__ = ["get_snapshot", "connect", "recv", "callback", "follow", "Follower"]
 
 SNAPSHOT_REQUEST = b"ICANHAZ?"
 
@@ -92,7 +93,8 @@ def connect(host="localhost", port=5557, ctx=None, hwm=100000):
 
 
 def _warn_gap(first, last):
-    warnings.warn("entries {} to {} of the stream were lost".format(first, last))
+    warnings.warn("entries {} to {} of the stream were lost".format(first, last),
+                  RuntimeWarning, stacklevel=4)
 
 
 def callback(func, host="localhost", push_port=5557, router_port=5556,
@@ -176,3 +178,305 @@ def _snapshot_pairs(host, port, ctx, timeout, **kwargs):
             pairs.append((sequence, entry))
     finally:
         snapshot.close()
+
+
+class Follower:
+    """Receives a publisher's entries exactly once, in order, in batches.
+
+    The non-blocking engine behind :func:`follow` and the live plots; use
+    it when a loop of your own must also do other things (check a stop
+    flag, redraw). All its sockets belong to the thread that calls
+    :meth:`poll`; create, poll and close it on one thread.
+
+    The procedure is the one of ``docs/wire-protocol.md``: the SUB socket
+    is connected and subscribed first; with `history` the snapshot is asked
+    for next, and live updates whose sequence number is not greater than
+    the snapshot's last are dropped. A jump in the sequence numbers is
+    repaired from a new snapshot when possible; what stays missing is
+    counted in :attr:`lost`, listed in :attr:`gaps` and passed to
+    ``on_gap(first, last)`` (by default a :class:`RuntimeWarning`): never
+    hidden.
+
+    A publisher that is not there yet is waited for: ZeroMQ connects in the
+    background, and the snapshot request is sent again on a new socket
+    every `snapshot_timeout` seconds until one answers. If live updates
+    arrive but no snapshot does within `snapshot_timeout` after them (the
+    publisher was started without ``stream_maxlen``), the follower warns
+    and goes on with the live updates alone.
+
+    A sequence number that goes back (a new publisher on the same ports
+    starts again at 1) is reported as a restart (:attr:`restarts`, a
+    warning) and followed from there.
+
+    Attributes
+    ----------
+    last : int or None
+        Sequence number of the last entry handed over (None before any).
+    received : int
+        How many entries were handed over.
+    lost : int
+        How many entries were detected as missing and could not be
+        recovered.
+    gaps : list of (int, int)
+        The missing ranges, inclusive.
+    connected : bool
+        Whether the update socket has a TCP connection to the publisher
+        right now.
+    has_snapshot : bool
+        Whether the snapshot phase is over (answered, or given up).
+    """
+
+    def __init__(self, host="localhost", pub_port=5557, snapshot_port=5556,
+                 history=True, ctx=None, snapshot_timeout=1.0,
+                 on_gap=None, max_batch=10000, hwm=100000, **kwargs):
+        self.host = host
+        self.pub_port = pub_port
+        self.snapshot_port = snapshot_port
+        self.history = history
+        self.snapshot_timeout = snapshot_timeout
+        self.on_gap = on_gap if on_gap is not None else _warn_gap
+        self.max_batch = max_batch
+        self._json = kwargs
+        self._ctx = ctx or zmq.Context.instance()
+        self.last = None
+        self.received = 0
+        self.lost = 0
+        self.gaps = []
+        self.restarts = 0
+        self.connected = False
+        self.has_snapshot = not history
+        self._live_last = None
+        self._sub = connect(host=host, port=pub_port, ctx=self._ctx, hwm=hwm)
+        self._monitor = self._sub.get_monitor_socket(
+            zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED)
+        self._dealer = None
+        self._dealer_sent = None
+        self._snap_pairs = []
+        self._first_update_at = None
+        # A first queued update proves the subscription is in effect; wait
+        # for one a little (as the Rust subscriber does) before asking.
+        self._ask_after = time.monotonic() + 0.1
+        self._closed = False
+
+    @property
+    def pub_endpoint(self):
+        return _endpoint(self.host, self.pub_port)
+
+    @property
+    def snapshot_endpoint(self):
+        return _endpoint(self.host, self.snapshot_port)
+
+    # -- public -----------------------------------------------------------
+
+    def poll(self, timeout=0.1):
+        """Waits up to `timeout` seconds for entries; returns a list of
+        ``(sequence, entry)`` pairs, in order, maybe empty.
+
+        Returns as soon as something is there (everything already queued,
+        up to ``max_batch`` entries), or when `timeout` expires.
+        """
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            self._check_monitor()
+            out = []
+            if not self.has_snapshot:
+                self._snapshot_step(out)
+            if self.has_snapshot:
+                self._drain_updates(out)
+            if out:
+                return out
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return out
+            self._wait(min(remaining, 0.05 if not self.has_snapshot else remaining))
+
+    def close(self):
+        """Closes the sockets (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sub.disable_monitor()
+        except zmq.ZMQError:
+            pass
+        self._monitor.close(linger=0)
+        self._sub.close(linger=0)
+        self._close_dealer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- internals ---------------------------------------------------------
+
+    def _wait(self, seconds):
+        poller = zmq.Poller()
+        poller.register(self._sub, zmq.POLLIN)
+        poller.register(self._monitor, zmq.POLLIN)
+        if self._dealer is not None:
+            poller.register(self._dealer, zmq.POLLIN)
+        poller.poll(seconds * 1000)
+
+    def _check_monitor(self):
+        from zmq.utils.monitor import recv_monitor_message
+
+        while self._monitor.poll(0):
+            event = recv_monitor_message(self._monitor)["event"]
+            if event == zmq.EVENT_CONNECTED:
+                self.connected = True
+            elif event == zmq.EVENT_DISCONNECTED:
+                self.connected = False
+
+    def _close_dealer(self):
+        if self._dealer is not None:
+            self._dealer.close(linger=0)
+            self._dealer = None
+
+    def _new_dealer(self):
+        self._close_dealer()
+        dealer = self._ctx.socket(zmq.DEALER)
+        dealer.linger = 0
+        if _ipv6(self.host):
+            dealer.ipv6 = True
+        dealer.connect(self.snapshot_endpoint)
+        dealer.send(SNAPSHOT_REQUEST)
+        self._dealer = dealer
+        self._dealer_sent = time.monotonic()
+        self._snap_pairs = []
+
+    def _snapshot_step(self, out):
+        now = time.monotonic()
+        if self._first_update_at is None and self._sub.poll(0):
+            self._first_update_at = now
+        if self._dealer is None:
+            if now < self._ask_after and self._first_update_at is None:
+                return
+            self._new_dealer()
+        # Read whatever part of the snapshot has come.
+        while self._dealer.poll(0):
+            sequence, entry = recv(self._dealer, **self._json)
+            if sequence < 0:
+                self._close_dealer()
+                self.has_snapshot = True
+                for seq, e in self._snap_pairs:
+                    self._deliver(seq, e, out)
+                if self.last is None:
+                    self.last = 0
+                self._snap_pairs = []
+                return
+            self._snap_pairs.append((sequence, entry))
+            self._dealer_sent = time.monotonic()  # progress: keep waiting
+        now = time.monotonic()
+        if now - self._dealer_sent < self.snapshot_timeout:
+            return
+        if (self._first_update_at is not None and not self._snap_pairs
+                and now - self._first_update_at >= self.snapshot_timeout):
+            warnings.warn(
+                "no snapshot from {} within {} s although updates arrive on "
+                "{} (was the publisher started without stream_maxlen?): "
+                "following live updates only".format(
+                    self.snapshot_endpoint, self.snapshot_timeout,
+                    self.pub_endpoint), RuntimeWarning, stacklevel=3)
+            self._close_dealer()
+            self.history = False
+            self.has_snapshot = True
+            return
+        # Nobody answered (not there yet, or went away mid-snapshot): ask
+        # again on a new socket.
+        self._new_dealer()
+
+    def _drain_updates(self, out):
+        while len(out) < self.max_batch:
+            try:
+                sequence = int(self._sub.recv(zmq.NOBLOCK))
+            except zmq.Again:
+                return
+            entry = json.loads(self._sub.recv_string(), **self._json)
+            if self._live_last is not None and sequence <= self._live_last:
+                self.restarts += 1
+                warnings.warn(
+                    "the sequence numbers on {} went back from {} to {}: a new "
+                    "publisher; following it".format(
+                        self.pub_endpoint, self._live_last, sequence),
+                    RuntimeWarning, stacklevel=3)
+                self.last = sequence - 1
+            self._live_last = sequence
+            if (self.last is not None and sequence > self.last + 1
+                    and self.history):
+                self._repair(sequence, out)
+            self._deliver(sequence, entry, out)
+
+    def _repair(self, sequence, out):
+        """Fetches the entries before `sequence` missing since `last` from
+        a new snapshot, waiting at most `snapshot_timeout`."""
+        try:
+            pairs = _snapshot_pairs(self.host, self.snapshot_port, self._ctx,
+                                    self.snapshot_timeout, **self._json)
+        except TimeoutError:
+            return
+        for seq, entry in pairs:
+            if self.last < seq < sequence:
+                self._deliver(seq, entry, out)
+
+    def _deliver(self, sequence, entry, out):
+        if self.last is not None:
+            if sequence <= self.last:
+                return
+            if sequence > self.last + 1:
+                first, last = self.last + 1, sequence - 1
+                self.lost += last - first + 1
+                self.gaps.append((first, last))
+                self.on_gap(first, last)
+        self.last = sequence
+        self.received += 1
+        out.append((sequence, entry))
+
+
+def follow(host="localhost", pub_port=5557, snapshot_port=5556, history=True,
+           timeout=None, with_sequence=False, ctx=None, on_gap=None,
+           snapshot_timeout=1.0, **kwargs):
+    """Iterate over the entries of a publisher's stream, each exactly once,
+    in order, across the snapshot/live boundary.
+
+    Subscribes first, then (with `history`) asks for the entries the
+    publisher keeps, then yields live updates, skipping those already in
+    the snapshot. Missing entries (the client fell behind, or the
+    publisher's ``stream_maxlen`` did not reach back far enough to repair
+    a jump) are reported to ``on_gap(first, last)``, by default a
+    :class:`RuntimeWarning` naming the range; see :class:`Follower`.
+
+    Parameters
+    ----------
+    host, pub_port, snapshot_port :
+        Where the publisher is (defaults: localhost, 5557, 5556). It need
+        not be running yet: the iterator waits for it.
+    history : bool
+        Start with the snapshot (the last ``stream_maxlen`` entries).
+        Without it, start at the first live update.
+    timeout : float, optional
+        Stop after `timeout` seconds without an entry; ``None`` (the
+        default) follows forever.
+    with_sequence : bool
+        Yield ``(sequence, entry)`` pairs instead of entries.
+
+    Extra keyword arguments go to :func:`json.loads`.
+    """
+    follower = Follower(host, pub_port, snapshot_port, history=history,
+                        ctx=ctx, snapshot_timeout=snapshot_timeout,
+                        on_gap=on_gap, **kwargs)
+    try:
+        quiet_since = time.monotonic()
+        while True:
+            wait = 0.5 if timeout is None else max(
+                0.0, timeout - (time.monotonic() - quiet_since))
+            batch = follower.poll(min(wait, 0.5))
+            if batch:
+                for pair in batch:
+                    yield pair if with_sequence else pair[1]
+                quiet_since = time.monotonic()
+            elif timeout is not None and time.monotonic() - quiet_since >= timeout:
+                return
+    finally:
+        follower.close()
