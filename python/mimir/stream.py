@@ -246,9 +246,18 @@ class Follower:
         self.connected = False
         self.has_snapshot = not history
         self._live_last = None
-        self._sub = connect(host=host, port=pub_port, ctx=self._ctx, hwm=hwm)
+        # The monitor is set up before connecting, so that it cannot miss
+        # the first connection.
+        self._sub = self._ctx.socket(zmq.SUB)
+        self._sub.linger = 0
+        self._sub.rcvhwm = hwm
+        if _ipv6(host):
+            self._sub.ipv6 = True
         self._monitor = self._sub.get_monitor_socket(
-            zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED)
+            zmq.EVENT_CONNECTED | zmq.EVENT_HANDSHAKE_SUCCEEDED
+            | zmq.EVENT_DISCONNECTED)
+        self._sub.setsockopt(zmq.SUBSCRIBE, b"")
+        self._sub.connect(_endpoint(host, pub_port))
         self._dealer = None
         self._dealer_sent = None
         self._snap_pairs = []
@@ -324,7 +333,7 @@ class Follower:
 
         while self._monitor.poll(0):
             event = recv_monitor_message(self._monitor)["event"]
-            if event == zmq.EVENT_CONNECTED:
+            if event in (zmq.EVENT_CONNECTED, zmq.EVENT_HANDSHAKE_SUCCEEDED):
                 self.connected = True
             elif event == zmq.EVENT_DISCONNECTED:
                 self.connected = False
