@@ -12,8 +12,10 @@ use crate::error::{Error, ErrorKind};
 use crate::sink::Sink;
 
 /// The worker's first sleep when it finds the channel empty; each further
-/// sleep doubles, so an idle logger costs a handful of wake-ups.
+/// sleep doubles, up to [`LONGEST_POLL`].
 const FIRST_POLL: Duration = Duration::from_micros(25);
+/// The longest sleep between polls: it bounds the latency polling adds.
+const LONGEST_POLL: Duration = Duration::from_micros(200);
 /// After sleeping this long in all without a message, the worker blocks.
 const ACTIVE_WINDOW: Duration = Duration::from_millis(2);
 
@@ -72,7 +74,8 @@ pub(crate) struct Worker {
 impl Worker {
     /// Runs until every sender is gone, then closes the sinks.
     pub(crate) fn run(mut self) {
-        while let Some(first) = self.next_message() {
+        let mut busy = false;
+        while let Some(first) = self.next_message(busy) {
             let started = Instant::now();
             let mut bytes = 0;
             let mut count = 0u32;
@@ -101,6 +104,7 @@ impl Worker {
                 next = self.rx.try_recv().ok();
             }
             self.each(|sink| sink.end_batch());
+            busy = count > 1;
         }
         self.each(|sink| sink.close());
     }
@@ -109,10 +113,15 @@ impl Worker {
     ///
     /// A worker blocked in `recv` must be woken by the next `send`, a system
     /// call that multiplies the caller's cost under sustained logging. So
-    /// while entries keep coming the worker polls with short, growing
-    /// sleeps (which also let entries gather into batches), and it blocks
-    /// only after [`ACTIVE_WINDOW`] without any.
-    fn next_message(&self) -> Option<Msg> {
+    /// after a batch of several entries (`busy`) the worker polls with
+    /// short, growing sleeps (which also let entries gather into batches),
+    /// and blocks only after [`ACTIVE_WINDOW`] without any. After a batch of
+    /// one entry it blocks at once: at that rate a wake-up costs little and
+    /// polling would only add latency.
+    fn next_message(&self, busy: bool) -> Option<Msg> {
+        if !busy {
+            return self.rx.recv().ok();
+        }
         let mut slept = Duration::ZERO;
         let mut nap = FIRST_POLL;
         loop {
@@ -122,7 +131,7 @@ impl Worker {
                 Err(TryRecvError::Empty) if slept < ACTIVE_WINDOW => {
                     std::thread::sleep(nap);
                     slept += nap;
-                    nap *= 2;
+                    nap = (nap * 2).min(LONGEST_POLL);
                 }
                 Err(TryRecvError::Empty) => return self.rx.recv().ok(),
             }
