@@ -1,6 +1,9 @@
 """Fixtures: the Rust example publisher (`mimir-stream/examples/publish.rs`),
-built once per session and driven over its standard input."""
+built once per session and driven over its standard input, and the `mimir
+demo` command (`mimir-cli`) publishing on free ports."""
 import os
+import re
+import socket
 import pathlib
 import subprocess
 
@@ -69,3 +72,71 @@ def wait_subscribed(publisher, subscriber, recv):
             recv(subscriber)
             return last
     raise AssertionError("the subscription never took effect")
+
+
+def cargo_target():
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return target if target.is_absolute() else REPO / target
+
+
+@pytest.fixture(scope="session")
+def mimir_binary():
+    """Builds the `mimir` command in release mode and returns its path."""
+    subprocess.run(["cargo", "build", "--release", "-p", "mimir-cli"],
+                   cwd=REPO, check=True)
+    binary = cargo_target() / "release" / "mimir"
+    assert binary.exists(), binary
+    return binary
+
+
+class Demo:
+    """A running `mimir demo` publishing on free ports (read from the one
+    line it prints on standard error)."""
+
+    def __init__(self, binary, n, interval_ms, stream_maxlen=50, file=None):
+        args = [str(binary), "demo", "--n", str(n), "--interval-ms", str(interval_ms),
+                "--quiet", "--pub-port", "0", "--snapshot-port", "0"]
+        if stream_maxlen is None:
+            args.append("--stream")
+        else:
+            args += ["--stream-maxlen", str(stream_maxlen)]
+        if file is not None:
+            args += ["--file", str(file)]
+        self.process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+        line = self.process.stderr.readline()
+        match = re.match(r"mimir: publishing on tcp://[^:]+:(\d+), snapshots on (\S+)", line)
+        assert match, line
+        self.pub_port = int(match.group(1))
+        snapshot = match.group(2)
+        self.snapshot_port = None if snapshot == "off" else int(snapshot.rsplit(":", 1)[1])
+
+    def wait(self, timeout=60):
+        assert self.process.wait(timeout=timeout) == 0
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def demo(mimir_binary):
+    """Starts demos with ``demo(n, interval_ms, ...)``; kills them at the end."""
+    started = []
+
+    def start(n, interval_ms, **kwargs):
+        d = Demo(mimir_binary, n, interval_ms, **kwargs)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop()
+
+
+def free_port():
+    """A TCP port that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
