@@ -12,6 +12,7 @@ use crate::{Error, Format, Logger, Sink};
 #[derive(Debug)]
 pub struct LoggerBuilder {
     core: mimir_core::LoggerBuilder,
+    maxlen: usize,
     filename: Option<PathBuf>,
     load: Option<PathBuf>,
     #[cfg(feature = "stream")]
@@ -25,6 +26,7 @@ impl Default for LoggerBuilder {
         let core = core.formatter(mimir_format::Simple);
         LoggerBuilder {
             core,
+            maxlen: 0,
             filename: None,
             load: None,
             #[cfg(feature = "stream")]
@@ -45,10 +47,15 @@ macro_rules! forward {
 }
 
 impl LoggerBuilder {
+    /// Keep the last `maxlen` entries in memory (0, the default, keeps none;
+    /// `usize::MAX` keeps all).
+    pub fn maxlen(mut self, maxlen: usize) -> Self {
+        self.maxlen = maxlen;
+        self.core = self.core.maxlen(maxlen);
+        self
+    }
+
     forward! {
-        /// Keep the last `maxlen` entries in memory (0, the default, keeps
-        /// none; `usize::MAX` keeps all).
-        maxlen(maxlen: usize);
         /// With `true`, `flush` and `close` also fsync the file.
         sync(sync: bool);
         /// Print each entry to standard output with this formatter.
@@ -146,8 +153,19 @@ impl LoggerBuilder {
     pub fn build(self) -> Result<Logger, Error> {
         let mut core = self.core;
         if let Some(path) = self.load {
-            let entries = crate::read(&path)?.collect::<Result<Vec<_>, _>>()?;
-            core = core.history(entries);
+            // Keep only the tail while reading: the log may be far larger
+            // than the ring buffer.
+            let mut tail = std::collections::VecDeque::new();
+            for entry in crate::read(&path)? {
+                let entry = entry?;
+                if self.maxlen > 0 {
+                    if tail.len() == self.maxlen {
+                        tail.pop_front();
+                    }
+                    tail.push_back(entry);
+                }
+            }
+            core = core.history(tail);
         }
         if let Some(path) = self.filename {
             #[cfg(feature = "gzip")]
