@@ -20,13 +20,20 @@ def test_notebook_plot_gets_the_snapshot_then_live_points(demo, monkeypatch, tmp
     # The kernel inherits the environment: the notebook reads the ports.
     monkeypatch.setenv("MIMIR_PUB_PORT", str(d.pub_port))
     monkeypatch.setenv("MIMIR_SNAPSHOT_PORT", str(d.snapshot_port))
+    # The notebook's "python3" kernel is this interpreter whatever other
+    # kernelspecs the machine has (JUPYTER_PATH comes first).
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (mimir tests)", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(nb, timeout=60, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     setup_cell, plot_cell, wait_cell, stop_cell = nb.cells[1:5]
-    # The kernel ran this interpreter, the one mimir is installed in
-    # (jupyter_client starts ipykernel's "python" spec with sys.executable).
+    # The kernel ran this interpreter, the one mimir is installed in.
     assert stdout_of(setup_cell).strip() == sys.executable
 
     # The plot cell displayed a Bokeh figure and returned at once.
