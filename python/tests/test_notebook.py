@@ -32,7 +32,7 @@ def test_notebook_plot_gets_the_snapshot_then_live_points(demo, monkeypatch, tmp
     client = NotebookClient(nb, timeout=60, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
-    setup_cell, plot_cell, wait_cell, stop_cell = nb.cells[1:5]
+    setup_cell, plot_cell, _, wait_cell, stop_cell = nb.cells[1:6]
     # The kernel ran this interpreter, the one mimir is installed in.
     assert stdout_of(setup_cell).strip() == sys.executable
 
@@ -52,4 +52,6 @@ def test_notebook_plot_gets_the_snapshot_then_live_points(demo, monkeypatch, tmp
     assert iterations[0] > 0
     assert iterations == list(range(iterations[0], iterations[0] + len(iterations)))
     assert result["status"].startswith("live:"), result["status"]
+    # And the live points went to the page as streamed patches.
+    assert result["streamed"] > 0, result
     assert stdout_of(stop_cell).strip() == "running: False"
