@@ -6,6 +6,12 @@ port 5557). With ``stream_maxlen > 0`` it keeps the last entries and sends
 them to whoever asks with ``ICANHAZ?`` on its snapshot socket (default port
 5556), ending with ``[-1, '""']``. See ``docs/wire-protocol.md``.
 
+:func:`follow` iterates over a run's entries, each once and in order,
+from the snapshot on; :class:`Follower` is the same engine as a
+non-blocking object for loops of your own (the live plots use it).
+:func:`get_snapshot`, :func:`connect`, :func:`recv` and :func:`callback`
+are the original Python Mímir's client functions.
+
 Functions that decode entries pass extra keyword arguments on to
 :func:`json.loads` (for example ``object_hook``).
 """

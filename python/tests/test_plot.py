@@ -45,8 +45,8 @@ class FakeDisplay:
         return (lambda: self.pushes.append(time.monotonic())), "handle"
 
 
-def live(display, x_key, y_key, pub_port, snapshot_port, **kwargs):
-    return plot._live_plot(display, x_key, y_key, "localhost", pub_port, snapshot_port,
+def live(display, x_key, y_key, pub_port, snapshot_port, host="localhost", **kwargs):
+    return plot._live_plot(display, x_key, y_key, host, pub_port, snapshot_port,
                            history=True, rollover=kwargs.pop("rollover", None), **kwargs)
 
 
@@ -90,12 +90,15 @@ def test_100000_points_stay_cheap(publisher):
 def test_several_y_keys_give_one_source_each(demo):
     d = demo(100000, 2)
     display = FakeDisplay()
+    # The snapshot is asked for on the given host too (the original plot
+    # asked localhost whatever the host).
     p = live(display, "iteration", ["training_error", "no_such_key"], d.pub_port,
-             d.snapshot_port)
+             d.snapshot_port, host="127.0.0.1")
     try:
         assert set(p.source) == {"training_error", "no_such_key"} == set(p.sources)
         errors = p.source["training_error"].data
         assert wait_for(lambda: len(errors["iteration"]) >= 80, 10)
+        assert errors["iteration"][0] > 0  # from the snapshot
         assert p.source["no_such_key"].data == {"iteration": [], "no_such_key": []}
         assert "live:" in p.status
     finally:
