@@ -89,6 +89,7 @@ def test_100000_points_stay_cheap(publisher):
 
 def test_several_y_keys_give_one_source_each(demo):
     d = demo(100000, 2)
+    time.sleep(0.3)  # more than 50 entries logged: the snapshot starts late
     display = FakeDisplay()
     # The snapshot is asked for on the given host too (the original plot
     # asked localhost whatever the host).
@@ -98,7 +99,9 @@ def test_several_y_keys_give_one_source_each(demo):
         assert set(p.source) == {"training_error", "no_such_key"} == set(p.sources)
         errors = p.source["training_error"].data
         assert wait_for(lambda: len(errors["iteration"]) >= 80, 10)
-        assert errors["iteration"][0] > 0  # from the snapshot
+        first = errors["iteration"][0]
+        assert first > 0  # the snapshot's first entry
+        assert errors["iteration"][:80] == list(range(first, first + 80))
         assert p.source["no_such_key"].data == {"iteration": [], "no_such_key": []}
         assert "live:" in p.status
     finally:
