@@ -2,24 +2,31 @@
 # Runs every check of the project on a machine that has only the Rust
 # toolchain and Python 3 with pip: it installs what else the tests call.
 #   formatting, clippy (warnings are errors), every Rust test, the docs,
-#   then the Python package's tests in a virtualenv of its own (.venv).
+#   then the Python package's tests in a virtualenv of its own (.venv),
+#   which use the debug binaries the Rust tests built.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Tools the tests run for real: jq and gzip/zcat check compatibility.
-missing=()
-for tool in jq gzip zcat; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# Installs the Debian packages named, unless `command -v` finds the command
+# given before each (command:package pairs).
+apt_install() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   step "installing ${missing[*]}"
-  sudo=""
+  local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq jq gzip >/dev/null
-fi
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Tools the tests run for real: jq and gzip/zcat check compatibility, and
+# the live plot is opened in Debian's Chromium (driven by playwright).
+apt_install jq:jq gzip:gzip zcat:gzip chromium:chromium
 
 step "cargo fmt --check"
 cargo fmt --all --check

@@ -12,20 +12,24 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def publish_binary():
-    """Builds the example publisher in release mode and returns its path."""
-    subprocess.run(
-        ["cargo", "build", "--release", "-p", "mimir-stream", "--example", "publish"],
-        cwd=REPO,
-        check=True,
-    )
+def cargo_target():
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    if not target.is_absolute():
-        target = REPO / target
-    binary = target / "release" / "examples" / "publish"
+    return target if target.is_absolute() else REPO / target
+
+
+def cargo_build(args, path):
+    """Builds with cargo (a debug build: the Rust tests that ran before have
+    built it already, so this costs nothing) and returns the binary."""
+    subprocess.run(["cargo", "build", *args], cwd=REPO, check=True)
+    binary = cargo_target() / "debug" / path
     assert binary.exists(), binary
     return binary
+
+
+@pytest.fixture(scope="session")
+def publish_binary():
+    """Builds the example publisher and returns its path."""
+    return cargo_build(["-p", "mimir-stream", "--example", "publish"], "examples/publish")
 
 
 class Publisher:
@@ -74,19 +78,10 @@ def wait_subscribed(publisher, subscriber, recv):
     raise AssertionError("the subscription never took effect")
 
 
-def cargo_target():
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    return target if target.is_absolute() else REPO / target
-
-
 @pytest.fixture(scope="session")
 def mimir_binary():
-    """Builds the `mimir` command in release mode and returns its path."""
-    subprocess.run(["cargo", "build", "--release", "-p", "mimir-cli"],
-                   cwd=REPO, check=True)
-    binary = cargo_target() / "release" / "mimir"
-    assert binary.exists(), binary
-    return binary
+    """Builds the `mimir` command and returns its path."""
+    return cargo_build(["-p", "mimir-cli"], "mimir")
 
 
 class Demo:
