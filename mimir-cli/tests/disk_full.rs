@@ -4,6 +4,8 @@
 //! limit is gone, `mimir recover` must leave a valid log of whole entries.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -25,37 +27,15 @@ fn assert_fails_naming(out: &Output, path: &Path) {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// The iterations of a sequence of JSON lines, checked to be 0, 1, 2...
-fn check_prefix(text: &str) -> usize {
-    let mut n = 0;
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!(v["iteration"], n);
-        n += 1;
-    }
-    n
-}
-
 #[test]
 fn a_full_disk_is_a_clear_error_and_the_gzip_log_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
     assert_fails_naming(&demo_with_small_disk(&path), &path);
 
-    let recover = Command::new(env!("CARGO_BIN_EXE_mimir"))
-        .arg("recover")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        recover.status.success(),
-        "{}",
-        String::from_utf8_lossy(&recover.stderr)
-    );
-    let test = Command::new("gzip").arg("-t").arg(&path).status().unwrap();
-    assert!(test.success());
-    let text = Command::new("zcat").arg(&path).output().unwrap().stdout;
-    let n = check_prefix(&String::from_utf8(text).unwrap());
+    common::recover(&path);
+    common::gzip_t(&path);
+    let n = common::count_in_order(&common::zcat(&path), "iteration");
     assert!(n > 1000, "only {n} entries before the disk was full");
 }
 
@@ -67,20 +47,17 @@ fn a_full_disk_is_a_clear_error_for_a_plain_log() {
     let text = std::fs::read_to_string(&path).unwrap();
     // Whole lines, then at most one torn line that readers leave out.
     let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-    assert!(check_prefix(whole) > 1000);
-    assert_eq!(mimir_read_count(&path), check_prefix(whole));
-}
-
-fn mimir_read_count(path: &Path) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_mimir"))
-        .args(["cat", "--json"])
-        .arg(path)
-        .output()
-        .unwrap();
+    let n = common::count_in_order(whole, "iteration");
+    assert!(n > 1000, "only {n} entries before the disk was full");
+    let cat = common::mimir(&["cat", "--json", path.to_str().unwrap()]);
     assert!(
-        out.status.success(),
+        cat.status.success(),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&cat.stderr)
     );
-    String::from_utf8(out.stdout).unwrap().lines().count()
+    assert_eq!(
+        String::from_utf8(cat.stdout).unwrap(),
+        whole,
+        "cat leaves the torn line out"
+    );
 }

@@ -9,6 +9,8 @@
 //! and printing `flushed <count>` after each flush. (`harness = false`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::io::{BufRead, BufReader, Write};
@@ -31,9 +33,14 @@ fn main() {
     let mut kills_mid_write = 0;
     for round in 0..KILLS {
         let flushed = kill_a_child(&path, lines, round);
-        recover(&path);
-        gzip_t(&path);
-        let now = check_lines(&path);
+        common::recover(&path);
+        common::gzip_t(&path);
+        let text = common::zcat(&path);
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "the log ends in a partial line"
+        );
+        let now = common::count_in_order(&text, "i");
         assert!(
             now >= flushed,
             "round {round}: {now} lines but {flushed} were flushed"
@@ -88,48 +95,6 @@ fn kill_a_child(path: &Path, start: u64, round: usize) -> u64 {
         flushed = n;
     }
     flushed
-}
-
-fn recover(path: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mimir"))
-        .arg("recover")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mimir recover: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn gzip_t(path: &Path) {
-    let out = Command::new("gzip").arg("-t").arg(path).output().unwrap();
-    assert!(
-        out.status.success(),
-        "gzip -t: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Checks that the log holds `{"i": 0}`, `{"i": 1}`... in order; returns
-/// how many.
-fn check_lines(path: &Path) -> u64 {
-    let text = Command::new("zcat").arg(path).output().unwrap();
-    assert!(text.status.success());
-    let text = String::from_utf8(text.stdout).unwrap();
-    assert!(
-        text.is_empty() || text.ends_with('\n'),
-        "the log ends in a partial line"
-    );
-    let mut n = 0;
-    for line in text.lines() {
-        let value: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {n}: {e}: {line:?}"));
-        assert_eq!(value["i"], n, "line {n} out of order");
-        n += 1;
-    }
-    n
 }
 
 fn child(path: &Path) {
