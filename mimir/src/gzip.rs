@@ -26,9 +26,13 @@ pub(crate) fn is_gz(path: &Path) -> bool {
 }
 
 impl GzFile {
-    /// Opens (creating, or recovering an interrupted write) the log at `path`.
-    pub(crate) fn open(path: &Path) -> Result<GzFile, Error> {
-        let log = GzLog::open(prefix(path)).map_err(from_gzlog)?;
+    /// Opens (creating, or recovering an interrupted write) the log at `path`,
+    /// compressing at `level`.
+    pub(crate) fn open(path: &Path, level: u32) -> Result<GzFile, Error> {
+        let log = GzLog::options()
+            .level(level)
+            .open(prefix(path))
+            .map_err(from_gzlog)?;
         Ok(GzFile {
             log: Some(log),
             lines: Vec::with_capacity(1 << 16),

@@ -178,3 +178,37 @@ fn a_second_logger_on_the_same_log_is_refused_while_the_first_runs() {
     first.close().unwrap();
     assert_eq!(zcat_jq(&path, "length"), "1");
 }
+
+#[test]
+fn the_gzip_level_is_the_users_choice_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sizes = Vec::new();
+    for level in [1, 9] {
+        let path = dir.path().join(format!("level{level}.jsonl.gz"));
+        let logger = Logger::builder()
+            .no_formatter()
+            .gzip_level(level)
+            .filename(&path)
+            .build()
+            .unwrap();
+        // 1.3 MB of lines: one compression happens.
+        for i in 0..30_000 {
+            logger.log(&quickstart(i)).unwrap();
+        }
+        logger.close().unwrap();
+        gzip_t(&path);
+        sizes.push(std::fs::metadata(&path).unwrap().len());
+    }
+    assert!(
+        sizes[1] < sizes[0],
+        "level 9 ({}) not smaller than level 1 ({})",
+        sizes[1],
+        sizes[0]
+    );
+    let err = Logger::builder()
+        .gzip_level(10)
+        .filename(dir.path().join("x.jsonl.gz"))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+}
