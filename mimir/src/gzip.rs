@@ -8,6 +8,10 @@ use crate::{Entry, Error, ErrorKind, Sink};
 
 /// Appends entries to a gzlog file, one gzlog write of whole lines per batch,
 /// so the file only ever holds complete lines and stays a valid gzip file.
+/// Lines are stored uncompressed until 1 MiB has gathered (gzlog's rule),
+/// and what is left is compressed on close.
+/// Lines are stored uncompressed until 1 MiB has gathered (gzlog's rule),
+/// and what is left is compressed on close.
 #[derive(Debug)]
 pub(crate) struct GzFile {
     log: Option<GzLog>,
@@ -89,12 +93,15 @@ impl Sink for GzFile {
         self.end_batch()
     }
 
+    /// Writes the last batch and compresses what is still stored, so that a
+    /// finished log is as small as gzip would make it, then releases the lock.
     fn close(&mut self) -> Result<(), Error> {
         let flushed = self.end_batch();
-        let closed = self
-            .log
-            .take()
-            .map_or(Ok(()), |log| log.close().map_err(from_gzlog));
-        flushed.and(closed)
+        let Some(mut log) = self.log.take() else {
+            return flushed;
+        };
+        let compressed = log.compress().map_err(from_gzlog);
+        let closed = log.close().map_err(from_gzlog);
+        flushed.and(compressed).and(closed)
     }
 }
