@@ -11,11 +11,19 @@ block, at the first byte zlib rejects, or at the first line that is not
 a JSON object.
 """
 import json
+import time
 import zlib
 
 __all__ = ["read", "load"]
 
 _CHUNK = 1 << 16
+
+# A gzlog rewrites its tail in place when it compresses: a reader that
+# overlaps a write or a compression starts again (skipping what it already
+# returned) until it has read the file with no operation under way, or
+# until this long has passed (a log left interrupted by a crash stays so).
+_SETTLE_SECONDS = 2.0
+_GZLOG_HEADER = bytes.fromhex("1f8b080400000000 00ff 2700 6170 2300".replace(" ", ""))
 
 
 def read(path, **kwargs):
@@ -27,11 +35,32 @@ def read(path, **kwargs):
 
     Raises :class:`ValueError` for a complete line of a plain file that is
     not a JSON object (with its line number); a gzip file stops there
-    instead, as its tail may be in the middle of a rewrite.
+    instead, as its tail may be in the middle of a rewrite. A read of a gzip
+    log that overlapped a write or a compression is started again, without
+    returning any entry twice, for up to two seconds.
     """
     path = str(path)
-    gz = path.endswith(".gz")
-    chunks = _gzip_chunks(path) if gz else _plain_chunks(path)
+    if not path.endswith(".gz"):
+        yield from _entries(_plain_chunks(path), path, False, kwargs)
+        return
+    returned = 0
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while True:
+        before = _gzlog_state(path)
+        seen = 0
+        for entry in _entries(_gzip_chunks(path), path, True, kwargs):
+            seen += 1
+            if seen > returned:
+                returned += 1
+                yield entry
+        after = _gzlog_state(path)
+        if (before == after and not _in_progress(after)) or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
+def _entries(chunks, path, gz, kwargs):
+    """The entries in `chunks` of line-delimited JSON; see :func:`read`."""
     pending = b""
     number = 0
     for chunk in chunks:
@@ -51,6 +80,27 @@ def read(path, **kwargs):
                 raise ValueError("{}: line {} is not a JSON object: {!r}".format(
                     path, number, line[:80]))
             yield entry
+
+
+def _gzlog_state(path):
+    """The 35-byte gzlog extra field of `path` (offsets, lengths, CRCs and
+    the operation in progress), or b"" for a file that is not a gzlog file
+    (an ordinary gzip file, which nobody rewrites). Equal before and after a
+    read, with no operation marked, means no write or compression overlapped
+    the read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(51)
+    except OSError:
+        return b""
+    if len(head) < 51 or head[:16] != _GZLOG_HEADER:
+        return b""
+    return head[16:]
+
+
+def _in_progress(state):
+    """Whether the extra field marks an operation (bits 3-4 of its flags)."""
+    return bool(state) and bool(state[34] & 0x18)
 
 
 def load(path, as_frame=False, **kwargs):
