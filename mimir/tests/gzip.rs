@@ -210,3 +210,46 @@ fn the_gzip_level_is_the_users_choice_and_checked() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
 }
+
+#[test]
+fn a_reader_never_sees_a_live_log_shrink_while_it_compresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl.gz");
+    let logger = Logger::builder()
+        .no_formatter()
+        .filename(&path)
+        .build()
+        .unwrap();
+    logger.log(&quickstart(0)).unwrap();
+    logger.flush().unwrap();
+    let reader_path = path.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = std::sync::Arc::clone(&done);
+    let reader = std::thread::spawn(move || {
+        let mut counts = Vec::new();
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let entries: Vec<_> = mimir::read(&reader_path)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                entries.iter().enumerate().all(|(i, e)| e["iteration"] == i),
+                "out of order"
+            );
+            counts.push(entries.len());
+        }
+        counts
+    });
+    // 5 MB of lines: several compressions while the reader reads.
+    for i in 1..100_000 {
+        logger.log(&quickstart(i)).unwrap();
+    }
+    logger.close().unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let counts = reader.join().unwrap();
+    assert!(counts.len() > 5, "only {} reads", counts.len());
+    assert!(
+        counts.windows(2).all(|w| w[0] <= w[1]),
+        "the log shrank: {counts:?}"
+    );
+}
