@@ -71,11 +71,7 @@ fn the_ring_buffer_sees_an_entry_right_after_log() {
 fn load_fills_the_ring_with_the_last_maxlen_entries_and_appends() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
-    let first = Logger::builder()
-        .no_formatter()
-        .filename(&path)
-        .build()
-        .unwrap();
+    let first = common::logger(&path);
     for i in 0..20 {
         first.log(&json!({"iteration": i})).unwrap();
     }
@@ -104,11 +100,7 @@ fn load_fills_the_ring_with_the_last_maxlen_entries_and_appends() {
 fn flush_makes_every_earlier_entry_visible_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
-    let logger = Logger::builder()
-        .no_formatter()
-        .filename(&path)
-        .build()
-        .unwrap();
+    let logger = common::logger(&path);
     for round in 1..=5 {
         for i in 0..1000 {
             logger.log(&json!({"i": i})).unwrap();

@@ -10,11 +10,7 @@ use mimir::{json, Entry, Error, ErrorKind, Logger, Sink};
 fn a_non_object_is_refused_and_the_next_entry_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
-    let logger = Logger::builder()
-        .no_formatter()
-        .filename(&path)
-        .build()
-        .unwrap();
+    let logger = common::logger(&path);
     for bad in [json!([1, 2]), json!(3), json!("text"), json!(null)] {
         assert_eq!(logger.log(&bad).unwrap_err().kind(), ErrorKind::NotAnObject);
     }

@@ -36,15 +36,6 @@ fn gzip_t(path: &Path) {
     );
 }
 
-/// A logger that prints nothing and writes the log at `path`.
-fn logger(path: &Path) -> Logger {
-    Logger::builder()
-        .no_formatter()
-        .filename(path)
-        .build()
-        .unwrap()
-}
-
 fn quickstart(i: u64) -> serde_json::Value {
     json!({"iteration": i, "training_error": 1.0 / (i as f64 + 1.0)})
 }
@@ -53,7 +44,7 @@ fn quickstart(i: u64) -> serde_json::Value {
 fn a_gz_log_is_valid_gzip_that_jq_reads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let logger = logger(&path);
+    let logger = common::logger(&path);
     for i in 0..1000 {
         logger.log(&quickstart(i)).unwrap();
     }
@@ -80,7 +71,7 @@ fn a_gz_log_is_valid_gzip_that_jq_reads() {
 fn the_file_is_whole_after_every_flush_while_logging_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let logger = logger(&path);
+    let logger = common::logger(&path);
     let mut n = 0;
     for round in 0..8 {
         for _ in 0..(1 + round * 3000) {
@@ -100,7 +91,7 @@ fn an_existing_log_is_appended_to_and_compresses_close_to_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
     for run in 0..2u64 {
-        let logger = logger(&path);
+        let logger = common::logger(&path);
         for i in 0..30_000 {
             logger.log(&quickstart(run * 30_000 + i)).unwrap();
         }
@@ -155,7 +146,7 @@ fn an_ordinary_gzip_file_is_refused_and_left_untouched() {
 fn a_second_logger_on_the_same_log_is_refused_while_the_first_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let first = logger(&path);
+    let first = common::logger(&path);
     first.log(&quickstart(0)).unwrap();
     // The default lock wait is bounded; this must not hang for minutes.
     let started = std::time::Instant::now();
@@ -208,7 +199,7 @@ fn the_gzip_level_is_the_users_choice_and_checked() {
 fn a_reader_never_sees_a_live_log_shrink_while_it_compresses() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl.gz");
-    let logger = logger(&path);
+    let logger = common::logger(&path);
     logger.log(&quickstart(0)).unwrap();
     logger.flush().unwrap();
     let reader_path = path.clone();

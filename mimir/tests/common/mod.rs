@@ -8,6 +8,15 @@ use std::time::Duration;
 
 use mimir::{Entry, Error, Sink};
 
+/// A logger that prints nothing and writes the log at `path`.
+pub fn logger(path: &Path) -> mimir::Logger {
+    mimir::Logger::builder()
+        .no_formatter()
+        .filename(path)
+        .build()
+        .unwrap()
+}
+
 /// The lines of a file, each parsed as JSON.
 pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
